@@ -1,0 +1,80 @@
+-- The warehouse tables owned by ingestion and run bookkeeping. Names and
+-- columns are a public interface (DESIGN.md, "Warehouse contract").
+
+CREATE TABLE IF NOT EXISTS ingested_files (
+    path             VARCHAR NOT NULL,    -- absolute path of the landed file
+    kind             VARCHAR NOT NULL,    -- interactions | events
+    format           VARCHAR NOT NULL,    -- jsonl | jsonl.gz | parquet
+    dt               DATE,                -- from the dt=YYYY-MM-DD partition
+    size_bytes       BIGINT NOT NULL,
+    mtime            TIMESTAMPTZ NOT NULL,
+    sha256           VARCHAR NOT NULL,
+    status           VARCHAR NOT NULL,    -- ingested | empty_file | unreadable_file | duplicate_file
+    parse_path       VARCHAR,             -- fast (typed reader) | careful (line by line)
+    rows_read        BIGINT NOT NULL,
+    rows_inserted    BIGINT NOT NULL,
+    rows_duplicate   BIGINT NOT NULL,
+    rows_quarantined BIGINT NOT NULL,
+    run_id           VARCHAR NOT NULL,
+    ingested_at      TIMESTAMPTZ NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS interactions (
+    interaction_id    VARCHAR NOT NULL,
+    conversation_id   VARCHAR NOT NULL,
+    turn_index        INTEGER NOT NULL,
+    ts                TIMESTAMPTZ NOT NULL,
+    user_id           VARCHAR NOT NULL,
+    scene             VARCHAR,
+    model             VARCHAR NOT NULL,
+    messages          STRUCT(role VARCHAR, content VARCHAR, "name" VARCHAR, tool_call_id VARCHAR, tool_calls JSON)[] NOT NULL,
+    response_content  VARCHAR NOT NULL,
+    finish_reason     VARCHAR,
+    latency_ms        BIGINT,
+    prompt_tokens     BIGINT,
+    completion_tokens BIGINT,
+    metadata          JSON,
+    dt                DATE,
+    source_file       VARCHAR NOT NULL,
+    run_id            VARCHAR NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS events (
+    event_id        VARCHAR NOT NULL,
+    interaction_id  VARCHAR NOT NULL,
+    conversation_id VARCHAR NOT NULL,
+    ts              TIMESTAMPTZ NOT NULL,
+    "type"          VARCHAR NOT NULL,
+    "value"         VARCHAR,             -- edited text, rating 1-5 as text, comment text, else NULL
+    dt              DATE,
+    source_file     VARCHAR NOT NULL,
+    run_id          VARCHAR NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS quarantine (
+    run_id         VARCHAR NOT NULL,
+    kind           VARCHAR NOT NULL,      -- interactions | events
+    source_file    VARCHAR NOT NULL,
+    line_no        BIGINT,                -- 1-based line (JSONL) or row (Parquet); NULL for a whole file
+    reason         VARCHAR NOT NULL,      -- stable snake_case label, see README "Quarantine reasons"
+    detail         VARCHAR,
+    record_id      VARCHAR,               -- interaction_id / event_id when it could be read
+    raw            VARCHAR,               -- the record's text, truncated
+    raw_bytes      BIGINT,                -- size of the whole record
+    quarantined_at TIMESTAMPTZ NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS runs (
+    run_id       VARCHAR NOT NULL,
+    flow_run_id  VARCHAR,
+    started_at   TIMESTAMPTZ NOT NULL,
+    finished_at  TIMESTAMPTZ,
+    status       VARCHAR NOT NULL,        -- running | completed | failed
+    landing      VARCHAR,
+    warehouse    VARCHAR,
+    datasets     VARCHAR,
+    config_hash  VARCHAR,
+    config       JSON,
+    summary      JSON,
+    error        VARCHAR
+);

@@ -1,0 +1,1 @@
+DELETE FROM ingested_files WHERE list_contains($paths, path);

@@ -1,0 +1,1 @@
+SELECT path, size_bytes, mtime, sha256, status FROM ingested_files;

@@ -1,0 +1,51 @@
+-- Careful path for feedback events; see stage_interactions_careful.sql.
+CREATE OR REPLACE TEMP TABLE stage AS
+WITH l AS (
+    SELECT source_file, line_no, line, reject_reason, strlen(line) AS raw_bytes,
+        reject_reason IS NULL AND json_valid(line) AS is_json
+    FROM stage_lines
+    WHERE reject_reason IS NOT NULL OR trim(coalesce(line, '')) <> ''
+),
+o AS (
+    SELECT *, CASE WHEN is_json THEN json_type(line) END AS top_type FROM l
+),
+p AS (
+    SELECT *,
+        CASE WHEN top_type = 'OBJECT' THEN from_json(line, '{
+            "event_id": "VARCHAR", "interaction_id": "VARCHAR", "conversation_id": "VARCHAR",
+            "ts": "TIMESTAMPTZ", "type": "VARCHAR", "value": "JSON"}') END AS r,
+        CASE WHEN top_type = 'OBJECT' THEN json_type(line, [
+            '$.event_id', '$.interaction_id', '$.conversation_id', '$.ts', '$.type']) END AS k
+    FROM o
+),
+w AS (
+    SELECT *, concat_ws(', ',
+        CASE WHEN k[1] <> 'NULL' AND r.event_id IS NULL THEN 'event_id' END,
+        CASE WHEN k[2] <> 'NULL' AND r.interaction_id IS NULL THEN 'interaction_id' END,
+        CASE WHEN k[3] <> 'NULL' AND r.conversation_id IS NULL THEN 'conversation_id' END,
+        CASE WHEN k[4] <> 'NULL' AND r.ts IS NULL THEN 'ts' END,
+        CASE WHEN k[5] <> 'NULL' AND r."type" IS NULL THEN 'type' END
+    ) AS wrong_fields
+    FROM p
+)
+SELECT
+    r.event_id, r.interaction_id, r.conversation_id, r.ts, r."type",
+    json_extract_string(r."value", '$') AS "value",
+    TRY_CAST(regexp_extract(source_file, '/dt=(\d{4}-\d{2}-\d{2})/', 1) AS DATE) AS dt,
+    source_file, $run_id AS run_id,
+    line_no, line AS raw, raw_bytes,
+    CASE
+        WHEN reject_reason IS NOT NULL THEN reject_reason
+        WHEN NOT is_json THEN 'invalid_json'
+        WHEN top_type <> 'OBJECT' THEN 'not_an_object'
+        WHEN wrong_fields <> '' THEN 'wrong_type'
+    END AS pre_reason,
+    CASE
+        WHEN reject_reason = 'invalid_encoding' THEN 'the line is not valid UTF-8'
+        WHEN reject_reason = 'record_too_large' THEN 'the line is longer than the reader accepts'
+        WHEN reject_reason IS NOT NULL THEN 'the line could not be read as text'
+        WHEN NOT is_json THEN 'not valid JSON (truncated or malformed)'
+        WHEN top_type <> 'OBJECT' THEN 'a JSON ' || lower(top_type) || ', not an object'
+        WHEN wrong_fields <> '' THEN 'wrong type: ' || wrong_fields
+    END AS pre_detail
+FROM w;

@@ -1,0 +1,70 @@
+-- Careful path for interactions: parse each numbered line, keep its raw text,
+-- and name what is wrong with the JSON itself (the value rules come after, in
+-- classify_stage.sql, shared with the fast path).
+CREATE OR REPLACE TEMP TABLE stage AS
+WITH l AS (
+    SELECT source_file, line_no, line, reject_reason, strlen(line) AS raw_bytes,
+        reject_reason IS NULL AND json_valid(line) AS is_json
+    FROM stage_lines
+    WHERE reject_reason IS NOT NULL OR trim(coalesce(line, '')) <> ''
+),
+o AS (
+    SELECT *, CASE WHEN is_json THEN json_type(line) END AS top_type FROM l
+),
+p AS (
+    SELECT *,
+        CASE WHEN top_type = 'OBJECT' THEN from_json(line, '{
+            "interaction_id": "VARCHAR", "conversation_id": "VARCHAR", "turn_index": "INTEGER",
+            "ts": "TIMESTAMPTZ", "user_id": "VARCHAR", "scene": "VARCHAR", "model": "VARCHAR",
+            "messages": [{"role": "VARCHAR", "content": "VARCHAR", "name": "VARCHAR",
+                          "tool_call_id": "VARCHAR", "tool_calls": "JSON"}],
+            "response": {"content": "VARCHAR", "finish_reason": "VARCHAR"},
+            "latency_ms": "BIGINT", "prompt_tokens": "BIGINT", "completion_tokens": "BIGINT",
+            "metadata": "JSON"}') END AS r,
+        CASE WHEN top_type = 'OBJECT' THEN json_type(line, [
+            '$.interaction_id', '$.conversation_id', '$.turn_index', '$.ts', '$.user_id',
+            '$.scene', '$.model', '$.messages', '$.response', '$.response.content',
+            '$.latency_ms', '$.prompt_tokens', '$.completion_tokens']) END AS k
+    FROM o
+),
+w AS (
+    -- a field that is present but could not be read as its type
+    SELECT *, concat_ws(', ',
+        CASE WHEN k[1]  <> 'NULL' AND r.interaction_id IS NULL THEN 'interaction_id' END,
+        CASE WHEN k[2]  <> 'NULL' AND r.conversation_id IS NULL THEN 'conversation_id' END,
+        CASE WHEN k[3]  <> 'NULL' AND r.turn_index IS NULL THEN 'turn_index' END,
+        CASE WHEN k[4]  <> 'NULL' AND r.ts IS NULL THEN 'ts' END,
+        CASE WHEN k[5]  <> 'NULL' AND r.user_id IS NULL THEN 'user_id' END,
+        CASE WHEN k[6]  <> 'NULL' AND r.scene IS NULL THEN 'scene' END,
+        CASE WHEN k[7]  <> 'NULL' AND r.model IS NULL THEN 'model' END,
+        CASE WHEN k[8]  <> 'NULL' AND r.messages IS NULL THEN 'messages' END,
+        CASE WHEN k[9]  <> 'NULL' AND r.response IS NULL THEN 'response' END,
+        CASE WHEN k[10] <> 'NULL' AND r.response.content IS NULL THEN 'response.content' END,
+        CASE WHEN k[11] <> 'NULL' AND r.latency_ms IS NULL THEN 'latency_ms' END,
+        CASE WHEN k[12] <> 'NULL' AND r.prompt_tokens IS NULL THEN 'prompt_tokens' END,
+        CASE WHEN k[13] <> 'NULL' AND r.completion_tokens IS NULL THEN 'completion_tokens' END
+    ) AS wrong_fields
+    FROM p
+)
+SELECT
+    r.interaction_id, r.conversation_id, r.turn_index, r.ts, r.user_id, r.scene, r.model,
+    r.messages, r.response.content AS response_content, r.response.finish_reason AS finish_reason,
+    r.latency_ms, r.prompt_tokens, r.completion_tokens, r.metadata,
+    TRY_CAST(regexp_extract(source_file, '/dt=(\d{4}-\d{2}-\d{2})/', 1) AS DATE) AS dt,
+    source_file, $run_id AS run_id,
+    line_no, line AS raw, raw_bytes,
+    CASE
+        WHEN reject_reason IS NOT NULL THEN reject_reason
+        WHEN NOT is_json THEN 'invalid_json'
+        WHEN top_type <> 'OBJECT' THEN 'not_an_object'
+        WHEN wrong_fields <> '' THEN 'wrong_type'
+    END AS pre_reason,
+    CASE
+        WHEN reject_reason = 'invalid_encoding' THEN 'the line is not valid UTF-8'
+        WHEN reject_reason = 'record_too_large' THEN 'the line is longer than the reader accepts'
+        WHEN reject_reason IS NOT NULL THEN 'the line could not be read as text'
+        WHEN NOT is_json THEN 'not valid JSON (truncated or malformed)'
+        WHEN top_type <> 'OBJECT' THEN 'a JSON ' || lower(top_type) || ', not an object'
+        WHEN wrong_fields <> '' THEN 'wrong type: ' || wrong_fields
+    END AS pre_detail
+FROM w;

@@ -1,0 +1,124 @@
+"""The DuckDB warehouse: connecting, the SQL-file loader, and schema set-up.
+
+Every SQL statement the loop runs lives in ``tasks/sql/<verb_object>.sql`` and is
+loaded through :func:`sql`; values are always bound parameters. The rare
+identifier that has to vary goes through :func:`quote_identifier`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+
+from tasks.errors import WarehouseBusyError, WarehouseError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_WAREHOUSE = ".badcase/warehouse.duckdb"
+
+
+_IDENTIFIER = re.compile(r"\{\{(\w+)\}\}")
+
+
+@cache
+def _sql_text(name: str) -> str:
+    return resources.files("tasks").joinpath("sql", f"{name}.sql").read_text(encoding="utf-8")
+
+
+def sql(name: str, **identifiers: str) -> str:
+    """Return the text of ``tasks/sql/<name>.sql``, ready to execute with bound values.
+
+    Args:
+        name: The file's stem, a ``verb_object`` name such as ``create_tables``.
+        **identifiers: Values for ``{{placeholder}}`` identifiers (table, column or
+            macro names) in the file; each is quoted with :func:`quote_identifier`.
+
+    Raises:
+        FileNotFoundError: There is no such SQL file.
+        KeyError: The file names a placeholder that was not given.
+    """
+    text = _sql_text(name)
+    return _IDENTIFIER.sub(lambda m: quote_identifier(identifiers[m.group(1)]), text)
+
+
+def sql_names() -> list[str]:
+    """Names of every SQL file shipped in ``tasks/sql`` (for wiring tests)."""
+    folder = resources.files("tasks").joinpath("sql")
+    return sorted(p.name[:-4] for p in folder.iterdir() if p.name.endswith(".sql"))
+
+
+def quote_identifier(name: str) -> str:
+    """Quote one SQL identifier (a table or column name) for DuckDB."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def connect(
+    path: str | Path,
+    *,
+    read_only: bool = False,
+    memory_limit: str | None = None,
+    threads: int | None = None,
+) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse, creating its folder and tables when needed.
+
+    DuckDB allows one writing process per database file; a second one gets a
+    :class:`WarehouseBusyError` that says so, instead of DuckDB's lock error.
+
+    Args:
+        path: The DuckDB file, or ``:memory:``.
+        read_only: Open without taking the write lock (no schema set-up).
+        memory_limit: DuckDB ``memory_limit`` (for example ``"2GB"``).
+        threads: DuckDB worker threads; DuckDB's default is one per core.
+    """
+    target = str(path)
+    if target != ":memory:":
+        if "://" in target:
+            raise WarehouseError(
+                f"the warehouse must be a local DuckDB file, not {target!r}; "
+                "keep logs and datasets on object storage instead"
+            )
+        folder = Path(target).expanduser().resolve().parent
+        if read_only and not Path(target).exists():
+            raise WarehouseError(f"no warehouse at {target}: run 'badcase-loop run' first")
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise WarehouseError(f"cannot create the warehouse folder {folder}: {exc}") from exc
+    try:
+        con = duckdb.connect(target, read_only=read_only)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise WarehouseBusyError(
+                f"the warehouse {target} is in use by another process (one loop run at a "
+                "time per warehouse): wait for it to finish, or point --warehouse elsewhere"
+            ) from exc
+        raise WarehouseError(f"cannot open the warehouse {target}: {exc}") from exc
+    except duckdb.Error as exc:
+        raise WarehouseError(f"cannot open the warehouse {target}: {exc}") from exc
+    try:
+        if memory_limit:
+            con.execute(sql("set_memory_limit"), {"value": memory_limit})
+        if threads:
+            con.execute(sql("set_threads"), {"value": int(threads)})
+    except duckdb.Error as exc:
+        con.close()
+        raise WarehouseError(f"invalid DuckDB setting: {exc}") from exc
+    if not read_only:
+        ensure_schema(con)
+    return con
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the warehouse tables that do not exist yet (idempotent)."""
+    con.execute(sql("create_tables"))
+
+
+def table_names(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Names of the tables in the warehouse's main schema."""
+    rows = con.execute(sql("list_tables")).fetchall()
+    return {r[0] for r in rows}
