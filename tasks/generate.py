@@ -516,6 +516,7 @@ def generate_logs(
         corruptions=dict(sorted(gen.corruptions.items())),
     )
     meta = {"generator": "badcase-loop generate-logs", "start": start.isoformat(), **asdict(summary)}
+    del meta["out"]  # the same seed gives the same bytes wherever they are written
     (root / "generation.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
     log.info("wrote %d interactions and %d events to %s", summary.interactions, summary.events, root)
     return summary

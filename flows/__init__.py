@@ -1,0 +1,1 @@
+"""Prefect flows (orchestration only), the loop's config model, and the CLI."""

@@ -1,0 +1,202 @@
+"""The ``badcase-loop`` command line.
+
+User errors (bad config, missing paths, a busy warehouse) print one line and
+exit 2; a failed run exits 1. Prefect is imported only by the commands that
+run a flow.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from datetime import date
+from pathlib import Path
+
+from tasks.errors import BadcaseError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def _say(text: str = "") -> None:
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+
+
+def _error(text: str) -> int:
+    sys.stderr.write(f"badcase-loop: error: {text}\n")
+    return EXIT_USAGE
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="badcase-loop",
+        description="Turn production chat logs into versioned preference data.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", help="run the loop once (ingest -> ... -> publish)")
+    run.add_argument("--landing", help="landing root with interactions/ and events/")
+    run.add_argument("--warehouse", help="DuckDB warehouse file")
+    run.add_argument("--datasets", help="root folder of published datasets")
+    run.add_argument("--config", help="TOML config file (flags override it)")
+
+    demo = sub.add_parser("demo", help="generate sample logs and run the loop on them, offline")
+    demo.add_argument("--workdir", default=".badcase/demo", help="where everything is written")
+    demo.add_argument("--interactions", type=int, default=5000, help="sample size")
+    demo.add_argument("--seed", type=int, default=7)
+
+    gen = sub.add_parser("generate-logs", help="write realistic sample logs with planted failures")
+    gen.add_argument("--out", required=True, help="landing root to write")
+    gen.add_argument("--interactions", type=int, required=True)
+    gen.add_argument("--seed", type=int, default=0)
+    gen.add_argument("--days", type=int, default=7)
+    gen.add_argument("--corrupt-rate", type=float, default=0.0, help="share of malformed records")
+    gen.add_argument("--start-date", type=date.fromisoformat, default=None, help="YYYY-MM-DD")
+    gen.add_argument("--gzip", action="store_true", help="write .jsonl.gz")
+    gen.add_argument("--max-rows-per-file", type=int, default=200_000)
+
+    schema = sub.add_parser("schema", help="print the JSON Schema of a log record kind")
+    schema.add_argument("kind", choices=("interactions", "events"))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``badcase-loop`` console script."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per Prefect API call otherwise
+    # Starting the embedded Prefect server can be slow on small machines.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
+    try:
+        if args.command == "run":
+            return _run(args)
+        if args.command == "demo":
+            return _demo(args)
+        if args.command == "generate-logs":
+            return _generate(args)
+        return _schema(args)
+    except BadcaseError as exc:
+        return _error(str(exc))
+    except KeyboardInterrupt:
+        return _error("interrupted")
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from tasks.generate import DEFAULT_START, generate_logs
+
+    try:
+        summary = generate_logs(
+            args.out,
+            args.interactions,
+            seed=args.seed,
+            days=args.days,
+            corrupt_rate=args.corrupt_rate,
+            start=args.start_date or DEFAULT_START,
+            compress=args.gzip,
+            max_rows_per_file=args.max_rows_per_file,
+        )
+    except ValueError as exc:
+        return _error(str(exc))
+    except OSError as exc:
+        return _error(f"cannot write to {args.out}: {exc}")
+    _say(
+        f"wrote {summary.interactions} interactions ({summary.planted_bad} with planted "
+        f"failures), {summary.events} events in {summary.files} files to {summary.out}"
+    )
+    if summary.corrupted_records:
+        _say(f"injected {summary.corrupted_records} malformed records: {summary.corruptions}")
+    _say("ground truth, expert repairs and the corruption list are beside the logs")
+    return EXIT_OK
+
+
+def _schema(args: argparse.Namespace) -> int:
+    from tasks.records import RECORD_MODELS
+
+    _say(json.dumps(RECORD_MODELS[args.kind].model_json_schema(), indent=2))
+    return EXIT_OK
+
+
+def _preflight(config) -> None:
+    """Fail fast, in one line, on paths that cannot work (before Prefect starts)."""
+    from tasks.ingest import discover_files
+    from tasks.warehouse import connect
+
+    discover_files(config.landing)
+    connect(config.warehouse).close()
+
+
+def _execute(config) -> int:
+    from flows.loop import bad_case_loop
+
+    _preflight(config)
+    try:
+        summary = bad_case_loop(config)
+    except BadcaseError:
+        raise
+    except Exception as exc:
+        sys.stderr.write(f"badcase-loop: the run failed: {type(exc).__name__}: {exc}\n")
+        return EXIT_FAILED
+    _report(summary)
+    return EXIT_OK
+
+
+def _report(summary) -> None:
+    ing = summary.ingest
+    _say("")
+    _say(f"run {summary.run_id}: {summary.status}")
+    _say(
+        f"ingest: {ing.files_new} new, {ing.files_changed} changed, {ing.files_unchanged} "
+        f"unchanged files; {ing.records_read} records read = {ing.inserted} inserted + "
+        f"{ing.duplicates} duplicates + {ing.quarantined} quarantined"
+    )
+    _say(
+        f"  interactions: {ing.interactions.inserted} inserted, {ing.interactions.duplicates} "
+        f"duplicates, {ing.interactions.quarantined} quarantined"
+    )
+    _say(
+        f"  events: {ing.events.inserted} inserted, {ing.events.duplicates} duplicates, "
+        f"{ing.events.quarantined} quarantined"
+    )
+    if ing.quarantine_reasons:
+        reasons = ", ".join(f"{r} {n}" for r, n in ing.quarantine_reasons.items())
+        _say(f"  quarantined by reason: {reasons}")
+    if ing.files_quarantined:
+        _say(f"  whole files quarantined (empty or unreadable): {ing.files_quarantined}")
+    _say(f"warehouse: {summary.warehouse}")
+
+
+def _run(args: argparse.Namespace) -> int:
+    from flows.config import load_config
+
+    config = load_config(
+        args.config, landing=args.landing, warehouse=args.warehouse, datasets=args.datasets
+    )
+    return _execute(config)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from flows.config import LoopConfig
+    from tasks.generate import generate_logs
+
+    work = Path(args.workdir).expanduser().resolve()
+    landing = work / "landing"
+    _say(f"demo: generating {args.interactions} sample interactions in {landing} ...")
+    gen = generate_logs(landing, args.interactions, seed=args.seed, days=3, corrupt_rate=0.01)
+    _say(
+        f"demo: {gen.interactions} interactions ({gen.planted_bad} planted failures), "
+        f"{gen.events} events, {gen.corrupted_records} malformed records injected"
+    )
+    _say("demo: running the loop once (offline: no API key needed) ...")
+    config = LoopConfig(
+        landing=str(landing),
+        warehouse=str(work / "warehouse.duckdb"),
+        datasets=str(work / "datasets"),
+    )
+    return _execute(config)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

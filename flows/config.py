@@ -1,0 +1,87 @@
+"""The loop's one configuration model: validated at the edge, shown as a form in Prefect.
+
+A config file is TOML with the same keys (see README, "Configuration"); command
+line flags override it. Relative paths are taken from the working directory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from tasks.errors import ConfigError
+from tasks.ingest import IngestSettings
+
+
+class DuckDBSettings(BaseModel):
+    """Resources the warehouse may use."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    memory_limit: str | None = Field(
+        default=None, description="DuckDB memory_limit, e.g. '2GB' (DuckDB's default: 80% of RAM)."
+    )
+    threads: int | None = Field(default=None, ge=1, description="DuckDB threads (default: cores).")
+
+
+class LoopConfig(BaseModel):
+    """Everything one run of the bad-case loop needs."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    landing: str = Field(
+        default=".badcase/landing",
+        description="Landing root: <landing>/interactions/dt=YYYY-MM-DD/ and <landing>/events/...",
+    )
+    warehouse: str = Field(
+        default=".badcase/warehouse.duckdb", description="The DuckDB warehouse file."
+    )
+    datasets: str = Field(default=".badcase/datasets", description="Root of published datasets.")
+    dataset_name: str = Field(
+        default="badcase-preferences",
+        pattern=r"^[a-z0-9][a-z0-9._-]*$",
+        description="Name of the published preference set (datasets/<name>/vNNNN/).",
+    )
+    duckdb: DuckDBSettings = DuckDBSettings()
+    ingest: IngestSettings = IngestSettings()
+
+    def config_hash(self) -> str:
+        """A short, stable hash of every setting (recorded with each run)."""
+        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:16]
+
+
+def load_config(path: str | Path | None = None, **overrides: Any) -> LoopConfig:
+    """Build the loop config from an optional TOML file and flag overrides.
+
+    Args:
+        path: A TOML config file, or None for the embedded defaults.
+        **overrides: Top-level settings from flags; None values are ignored.
+
+    Raises:
+        ConfigError: The file is missing or unreadable, or a setting is invalid.
+    """
+    data: dict[str, Any] = {}
+    if path is not None:
+        file = Path(path)
+        try:
+            data = tomllib.loads(file.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"config file {file} does not exist") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"cannot read config file {file}: {exc}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"config file {file} is not valid TOML: {exc}") from None
+    data.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        return LoopConfig.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'config'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        where = f" in {path}" if path else ""
+        raise ConfigError(f"invalid configuration{where}: {problems}") from None

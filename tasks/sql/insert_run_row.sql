@@ -1,0 +1,3 @@
+INSERT INTO runs VALUES (
+    $run_id, $flow_run_id, now(), NULL, 'running', $landing, $warehouse, $datasets,
+    $config_hash, $config, NULL, NULL);

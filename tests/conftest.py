@@ -1,0 +1,49 @@
+"""Shared fixtures: real DuckDB, real files in tmp_path, one Prefect test server per session."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tasks.generate import generate_logs
+from tasks.warehouse import connect
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_CONTRACT = ROOT.parent / "shared" / "contract"
+
+
+@pytest.fixture(scope="session")
+def prefect_server() -> Iterator[None]:
+    """A temporary Prefect server (SQLite) for the whole session; started on first use."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    timeout = int(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180"))
+    with prefect_test_harness(server_startup_timeout=timeout):
+        yield
+
+
+@pytest.fixture
+def con():
+    """An in-memory warehouse with the tables created."""
+    c = connect(":memory:")
+    yield c
+    c.close()
+
+
+@pytest.fixture(scope="session")
+def corrupt_logs(tmp_path_factory) -> Path:
+    """Generated logs with every corruption kind (read-only: copy before changing)."""
+    out = tmp_path_factory.mktemp("corrupt") / "landing"
+    generate_logs(out, 3000, seed=11, days=2, corrupt_rate=0.05)
+    return out
+
+
+@pytest.fixture(scope="session")
+def clean_logs(tmp_path_factory) -> Path:
+    """Generated logs without corruption (read-only: copy before changing)."""
+    out = tmp_path_factory.mktemp("clean") / "landing"
+    generate_logs(out, 2000, seed=5, days=2)
+    return out
