@@ -102,7 +102,8 @@ def render_summary(summary: LoopSummary, config: LoopConfig) -> str:
         f"Files: {ing.files_seen} seen, {ing.files_new} new, {ing.files_changed} changed, "
         f"{ing.files_unchanged} unchanged, {ing.files_duplicate} duplicate copies, "
         f"{ing.files_quarantined} quarantined whole, {ing.files_ignored} ignored "
-        f"({ing.fast_path_files} read by the typed fast path, {ing.careful_path_files} line by line).",
+        f"({ing.fast_path_files} read by the typed fast path, "
+        f"{ing.careful_path_files} line by line).",
         "",
         "| kind | files | read | inserted | duplicates | quarantined |",
         "|---|---:|---:|---:|---:|---:|",

@@ -59,7 +59,13 @@ CORRUPTIONS = {
     "oversized_message": "record_too_large",
     "empty_file": "empty_file",
 }
-_PER_RECORD_CORRUPTIONS = ("truncated_json", "invalid_utf8", "missing_field", "wrong_type", "duplicate_id")
+_PER_RECORD_CORRUPTIONS = (
+    "truncated_json",
+    "invalid_utf8",
+    "missing_field",
+    "wrong_type",
+    "duplicate_id",
+)
 OVERSIZED_BYTES = 3_000_000
 
 
@@ -175,7 +181,10 @@ class _Generator:
             if kind == "duplicate_id":
                 twin = dict(record)
                 if "response" in twin:  # a re-delivered record whose content drifted
-                    twin["response"] = {**twin["response"], "content": twin["response"]["content"] + " "}
+                    twin["response"] = {
+                        **twin["response"],
+                        "content": twin["response"]["content"] + " ",
+                    }
                 rel, line = writer.write(day, _dumps(twin))
                 self._log_corruption(kind, writer.kind, rel, line, record[id_key])
             return None
@@ -187,11 +196,15 @@ class _Generator:
             cut = len(data) // 3
             line_bytes = data[:cut] + b"\xff\xfe\xfa" + data[cut:]
         elif kind == "missing_field":
-            required = ["interaction_id", "ts", "messages"] if id_key == "interaction_id" else [
-                "event_id",
-                "ts",
-                "type",
-            ]
+            required = (
+                ["interaction_id", "ts", "messages"]
+                if id_key == "interaction_id"
+                else [
+                    "event_id",
+                    "ts",
+                    "type",
+                ]
+            )
             broken = dict(record)
             del broken[self.rng.choice(required)]
             line_bytes = _dumps(broken)
@@ -209,7 +222,9 @@ class _Generator:
         self._log_corruption(kind, writer.kind, rel, line, record[id_key])
         return kind
 
-    def _log_corruption(self, kind: str, record_kind: str, rel: str, line: int | None, rid: str | None) -> None:
+    def _log_corruption(
+        self, kind: str, record_kind: str, rel: str, line: int | None, rid: str | None
+    ) -> None:
         self.corruptions[kind] += 1
         self.corruption_log.write(
             _dumps(
@@ -265,7 +280,12 @@ class _Generator:
         else:
             corrupted = self._emit(self.interactions, day, record, "interaction_id")
         self.written += 1
-        truth = {"interaction_id": iid, "conversation_id": conv["id"], **truth, "corrupted": corrupted}
+        truth = {
+            "interaction_id": iid,
+            "conversation_id": conv["id"],
+            **truth,
+            "corrupted": corrupted,
+        }
         self.truth.write(_dumps(truth) + b"\n")
         return iid
 
@@ -296,7 +316,7 @@ class _Generator:
         if bad == "unpaired_tag":
             if self.rng.random() < 0.6:
                 return f"{THINK_OPENERS[lang]}\n{good}", "stop"
-            return f"{TOOL_CALL_OPENER}\"{intent.key}\"", "stop"
+            return f'{TOOL_CALL_OPENER}"{intent.key}"', "stop"
         if bad == "wrong_language":
             other = "zh" if lang == "en" else "en"
             return intent.good[other].format(slot=intent.slots[other][slot_i]), "stop"
@@ -380,15 +400,30 @@ class _Generator:
             # Mostly silent or positive; some noise (a good answer retried or down-voted).
             return rng.choices(
                 (
-                    "none", "continue", "thumbs_up", "copy", "rating_high",
-                    "thumbs_down", "regenerate", "rephrase",
+                    "none",
+                    "continue",
+                    "thumbs_up",
+                    "copy",
+                    "rating_high",
+                    "thumbs_down",
+                    "regenerate",
+                    "rephrase",
                 ),
                 (42, 29, 10, 8, 4, 2.5, 2.5, 2),
             )[0]
         return rng.choices(
             (
-                "regenerate", "rephrase", "correction", "edit", "thumbs_down", "rating_low",
-                "comment", "escalate", "abandon", "none", "continue",
+                "regenerate",
+                "rephrase",
+                "correction",
+                "edit",
+                "thumbs_down",
+                "rating_low",
+                "comment",
+                "escalate",
+                "abandon",
+                "none",
+                "continue",
             ),
             (14, 13, 16, 6, 12, 5, 4, 4, 12, 9, 5),
         )[0]
@@ -416,7 +451,9 @@ class _Generator:
         if reaction == "correction":
             return "correction", rng.choice(CORRECTIONS[lang])
         if reaction == "edit":
-            self._event(day, conv, iid, t, "edit", intent.good[lang].format(slot=intent.slots[lang][slot_i]))
+            self._event(
+                day, conv, iid, t, "edit", intent.good[lang].format(slot=intent.slots[lang][slot_i])
+            )
         elif reaction == "thumbs_down":
             self._event(day, conv, iid, t, "thumbs_down")
         elif reaction == "rating_low":
@@ -485,7 +522,9 @@ def generate_logs(
     # About 1.8 interactions per conversation and a few conversations per user.
     gen.n_users = max(1, interactions // 6)
     try:
-        per_day = [interactions // days + (1 if i < interactions % days else 0) for i in range(days)]
+        per_day = [
+            interactions // days + (1 if i < interactions % days else 0) for i in range(days)
+        ]
         for i, quota in enumerate(per_day):
             day = start + timedelta(days=i)
             left = quota
@@ -496,7 +535,9 @@ def generate_logs(
             empty = root / "events" / f"dt={start.isoformat()}" / "part-empty.jsonl"
             empty.parent.mkdir(parents=True, exist_ok=True)
             empty.write_bytes(b"")
-            gen._log_corruption("empty_file", "events", empty.relative_to(root).as_posix(), None, None)
+            gen._log_corruption(
+                "empty_file", "events", empty.relative_to(root).as_posix(), None, None
+            )
             files += 1
     finally:
         gen.close()
@@ -515,10 +556,16 @@ def generate_logs(
         by_reaction=dict(sorted(gen.reactions.items())),
         corruptions=dict(sorted(gen.corruptions.items())),
     )
-    meta = {"generator": "badcase-loop generate-logs", "start": start.isoformat(), **asdict(summary)}
+    meta = {
+        "generator": "badcase-loop generate-logs",
+        "start": start.isoformat(),
+        **asdict(summary),
+    }
     del meta["out"]  # the same seed gives the same bytes wherever they are written
     (root / "generation.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
-    log.info("wrote %d interactions and %d events to %s", summary.interactions, summary.events, root)
+    log.info(
+        "wrote %d interactions and %d events to %s", summary.interactions, summary.events, root
+    )
     return summary
 
 

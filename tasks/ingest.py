@@ -24,7 +24,9 @@ import hashlib
 import logging
 import os
 import re
+from collections import Counter
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import asdict, astuple, dataclass, field
 from datetime import UTC, date, datetime
@@ -43,6 +45,8 @@ log = logging.getLogger(__name__)
 KINDS = ("interactions", "events")
 FORMATS = {".jsonl.gz": "jsonl.gz", ".jsonl": "jsonl", ".parquet": "parquet"}
 _DT_FOLDER = re.compile(r"^dt=(\d{4}-\d{2}-\d{2})$")
+Digest = str | Future  # a sha256, or one being computed on the hashing thread
+
 # A control character valid JSON never holds unescaped: lines are never split on it.
 _LINE_DELIMITER = "\x1f"
 
@@ -169,7 +173,8 @@ class IngestSummary:
 
 @dataclass(frozen=True)
 class _FileResult:
-    status: str = "ingested"  # or empty_file | unreadable_file
+    status: str = "ingested"  # or empty_file | unreadable_file | duplicate_file
+    parse_path: str | None = None  # fast | careful
     rows_read: int = 0
     rows_inserted: int = 0
     rows_duplicate: int = 0
@@ -288,53 +293,44 @@ def ingest_logs(
         row[0]: row for row in con.execute(sql("select_ingested_files")).fetchall()
     }  # path -> (path, size, mtime, sha256, status)
     sha_of_ingested = {row[3]: row[0] for row in known.values() if row[4] == "ingested"}
+    # A file is hashed before it is read only when its size says it might be a copy
+    # or an unchanged file; otherwise it is hashed on a worker thread while DuckDB
+    # reads it (hashlib releases the GIL).
+    sizes = Counter(f.size_bytes for f in files)
+    known_sizes = {row[1] for row in known.values()}
 
-    todo: list[tuple[LandedFile, str, bool]] = []  # (file, sha256, changed)
+    todo: list[tuple[LandedFile, Digest, bool]] = []  # (file, sha256, changed)
     unchanged = duplicate = 0
-    for f in files:
-        prev = known.get(f.path)
-        if prev and prev[1] == f.size_bytes and prev[2] == f.mtime:
-            unchanged += 1
-            continue
-        digest = file_sha256(f.path)
-        if prev and prev[3] == digest:
-            con.execute(sql("update_ingested_file_mtime"), {"path": f.path, "mtime": f.mtime})
-            unchanged += 1
-            continue
-        twin = sha_of_ingested.get(digest)
-        if prev is None and twin is not None:
-            log.info("%s has the same bytes as %s: not read again", f.path, twin)
-            _record_file(con, f, digest, run_id, None, _FileResult("duplicate_file"))
-            duplicate += 1
-            continue
-        sha_of_ingested.setdefault(digest, f.path)
-        todo.append((f, digest, prev is not None))
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256") as hasher:
+        for f in files:
+            prev = known.get(f.path)
+            if prev and prev[1] == f.size_bytes and prev[2] == f.mtime:
+                unchanged += 1
+                continue
+            if f.size_bytes not in known_sizes and sizes[f.size_bytes] == 1:
+                todo.append((f, hasher.submit(file_sha256, f.path), prev is not None))
+                continue
+            digest = file_sha256(f.path)
+            if prev and prev[3] == digest:
+                con.execute(sql("update_ingested_file_mtime"), {"path": f.path, "mtime": f.mtime})
+                unchanged += 1
+                continue
+            twin = sha_of_ingested.get(digest)
+            if prev is None and twin is not None:
+                log.info("%s has the same bytes as %s: not read again", f.path, twin)
+                _record_file(con, f, digest, run_id, _FileResult("duplicate_file"))
+                duplicate += 1
+                continue
+            sha_of_ingested.setdefault(digest, f.path)
+            todo.append((f, digest, prev is not None))
+        results = _ingest_files(con, todo, run_id, settings)
 
-    results: dict[str, _FileResult] = {}
-    fast_files = careful_files = 0
-    for kind in KINDS:
-        spec = _SPECS[kind]
-        work = [(f, d, c) for f, d, c in todo if f.kind == kind]
-        fast = [w for w in work if w[0].format != "parquet" and w[0].size_bytes > 0]
-        careful = [w for w in work if w[0].format == "parquet"]
-        for f, d, c in work:
-            if f.size_bytes == 0:
-                results[f.path] = _quarantine_file(
-                    con, spec, f, d, c, run_id, "empty_file", "the file is empty"
-                )
-        for batch in _batches(fast, settings.batch_bytes):
-            done, retry = _ingest_fast(con, spec, batch, run_id, settings)
-            results.update(done)
-            fast_files += len(done)
-            careful.extend(retry)
-        for item in sorted(careful, key=lambda w: w[0].path):
-            results[item[0].path] = _ingest_careful(con, spec, *item, run_id, settings)
-            careful_files += 1
-
+    fast_files = sum(1 for r in results.values() if r.parse_path == "fast")
+    careful_files = sum(1 for r in results.values() if r.parse_path == "careful")
     per_kind = {
         kind: sum(
             (
-                KindCounts(1, *astuple(r)[1:])
+                KindCounts(1, r.rows_read, r.rows_inserted, r.rows_duplicate, r.rows_quarantined)
                 for f, _, _ in todo
                 if f.kind == kind and (r := results[f.path])
             ),
@@ -342,9 +338,7 @@ def ingest_logs(
         )
         for kind in KINDS
     }
-    reasons = dict(
-        con.execute(sql("count_quarantine_reasons"), {"run_id": run_id}).fetchall()
-    )
+    reasons = dict(con.execute(sql("count_quarantine_reasons"), {"run_id": run_id}).fetchall())
     summary = IngestSummary(
         files_seen=len(files),
         files_new=sum(1 for _, _, c in todo if not c),
@@ -373,10 +367,41 @@ def ingest_logs(
     return summary
 
 
+def _ingest_files(
+    con: duckdb.DuckDBPyConnection,
+    todo: list[tuple[LandedFile, Digest, bool]],
+    run_id: str,
+    settings: IngestSettings,
+) -> dict[str, _FileResult]:
+    """Read the new and changed files, kind by kind: fast path first, careful path for the rest."""
+    results: dict[str, _FileResult] = {}
+    for kind in KINDS:
+        spec = _SPECS[kind]
+        work = [item for item in todo if item[0].kind == kind]
+        fast = [w for w in work if w[0].format != "parquet" and w[0].size_bytes > 0]
+        careful = [w for w in work if w[0].format == "parquet"]
+        for f, digest, changed in work:
+            if f.size_bytes == 0:
+                results[f.path] = _quarantine_file(
+                    con, spec, f, digest, changed, run_id, "empty_file", "the file is empty"
+                )
+        for batch in _batches(fast, settings.batch_bytes):
+            done, retry = _ingest_fast(con, spec, batch, run_id, settings)
+            results.update(done)
+            careful.extend(retry)
+        for item in sorted(careful, key=lambda w: w[0].path):
+            results[item[0].path] = _ingest_careful(con, spec, *item, run_id, settings)
+    return results
+
+
+def _sha(digest: Digest) -> str:
+    return digest if isinstance(digest, str) else digest.result()
+
+
 def _batches(
-    items: Sequence[tuple[LandedFile, str, bool]], limit: int
-) -> Iterator[list[tuple[LandedFile, str, bool]]]:
-    batch: list[tuple[LandedFile, str, bool]] = []
+    items: Sequence[tuple[LandedFile, Digest, bool]], limit: int
+) -> Iterator[list[tuple[LandedFile, Digest, bool]]]:
+    batch: list[tuple[LandedFile, Digest, bool]] = []
     size = 0
     for item in items:
         if batch and size + item[0].size_bytes > limit:
@@ -400,10 +425,10 @@ def _forget(con: duckdb.DuckDBPyConnection, spec: _KindSpec, paths: list[str]) -
 def _ingest_fast(
     con: duckdb.DuckDBPyConnection,
     spec: _KindSpec,
-    batch: list[tuple[LandedFile, str, bool]],
+    batch: list[tuple[LandedFile, Digest, bool]],
     run_id: str,
     settings: IngestSettings,
-) -> tuple[dict[str, _FileResult], list[tuple[LandedFile, str, bool]]]:
+) -> tuple[dict[str, _FileResult], list[tuple[LandedFile, Digest, bool]]]:
     """Typed read of a batch of JSONL files in one transaction.
 
     Returns the files it finished and the ones that must be read carefully.
@@ -412,6 +437,8 @@ def _ingest_fast(
     con.begin()
     try:
         _forget(con, spec, [f.path for f, _, changed in batch if changed])
+        # Row order is irrelevant here (no line numbers): let DuckDB write in any order.
+        con.execute(sql("set_preserve_insertion_order"), {"value": False})
         con.execute(
             sql(spec.fast_sql),
             {
@@ -427,21 +454,22 @@ def _ingest_fast(
             return {}, batch
         # One malformed file fails the whole read: find it file by file.
         done: dict[str, _FileResult] = {}
-        retry: list[tuple[LandedFile, str, bool]] = []
+        retry: list[tuple[LandedFile, Digest, bool]] = []
         for item in batch:
             d, r = _ingest_fast(con, spec, [item], run_id, settings)
             done.update(d)
             retry.extend(r)
         return done, retry
+    finally:
+        con.execute(sql("set_preserve_insertion_order"), {"value": True})
     try:
         ident = {"table": spec.table, "id": spec.id_column, "problem": spec.problem_macro}
-        dirty = {
-            row[0]
-            for row in con.execute(
-                sql("find_dirty_files", **ident),
-                {"files": paths, "run_id": run_id, "max_bytes": settings.max_record_bytes},
-            ).fetchall()
-        }
+        params = {"files": paths, "run_id": run_id}
+        broken = con.execute(
+            sql("find_broken_files", **ident), {**params, "max_bytes": settings.max_record_bytes}
+        ).fetchall()
+        repeating = con.execute(sql("find_files_repeating_ids", **ident), params).fetchall()
+        dirty = {row[0] for row in broken + repeating}
         if dirty:
             con.execute(sql("delete_file_rows", table=spec.table), {"files": sorted(dirty)})
         counts = dict(
@@ -454,10 +482,10 @@ def _ingest_fast(
             if f.path in dirty:
                 continue
             n = counts.get(f.path, 0)
-            result = _FileResult("ingested" if n else "empty_file", n, n, 0, 0)
+            result = _FileResult("ingested" if n else "empty_file", "fast", n, n, 0, 0)
             if n == 0:
                 _insert_file_quarantine(con, spec, f, run_id, "empty_file", "no records")
-            _record_file(con, f, digest, run_id, "fast", result)
+            _record_file(con, f, digest, run_id, result)
             done[f.path] = result
         con.commit()
     except BaseException:
@@ -476,7 +504,7 @@ def _ingest_careful(
     con: duckdb.DuckDBPyConnection,
     spec: _KindSpec,
     f: LandedFile,
-    digest: str,
+    digest: Digest,
     changed: bool,
     run_id: str,
     settings: IngestSettings,
@@ -515,10 +543,14 @@ def _ingest_careful(
             {"run_id": run_id, "kind": f.kind, "raw_chars": settings.quarantine_raw_chars},
         )
         row = con.execute(sql("count_staged_rows")).fetchone()
-        result = _FileResult("ingested", *row[1:]) if row else _FileResult("empty_file")
+        result = (
+            _FileResult("ingested", "careful", *row[1:])
+            if row
+            else _FileResult("empty_file", "careful")
+        )
         if result.status == "empty_file":
             _insert_file_quarantine(con, spec, f, run_id, "empty_file", "no records")
-        _record_file(con, f, digest, run_id, "careful", result)
+        _record_file(con, f, digest, run_id, result)
         con.commit()
     except BaseException:
         con.rollback()
@@ -530,7 +562,7 @@ def _quarantine_file(
     con: duckdb.DuckDBPyConnection,
     spec: _KindSpec,
     f: LandedFile,
-    digest: str,
+    digest: Digest,
     changed: bool,
     run_id: str,
     reason: str,
@@ -542,7 +574,7 @@ def _quarantine_file(
             _forget(con, spec, [f.path])
         _insert_file_quarantine(con, spec, f, run_id, reason, detail)
         result = _FileResult(reason)
-        _record_file(con, f, digest, run_id, None, result)
+        _record_file(con, f, digest, run_id, result)
         con.commit()
     except BaseException:
         con.rollback()
@@ -574,9 +606,8 @@ def _insert_file_quarantine(
 def _record_file(
     con: duckdb.DuckDBPyConnection,
     f: LandedFile,
-    digest: str,
+    digest: Digest,
     run_id: str,
-    parse_path: str | None,
     result: _FileResult,
 ) -> None:
     con.execute(
@@ -588,9 +619,9 @@ def _record_file(
             "dt": f.dt,
             "size_bytes": f.size_bytes,
             "mtime": f.mtime,
-            "sha256": digest,
+            "sha256": _sha(digest),
             "status": result.status,
-            "parse_path": parse_path,
+            "parse_path": result.parse_path,
             "rows_read": result.rows_read,
             "rows_inserted": result.rows_inserted,
             "rows_duplicate": result.rows_duplicate,

@@ -111,8 +111,7 @@ INTENTS: tuple[Intent, ...] = (
         },
         failures={
             "wrong_fact": {
-                "en": "A {slot} short-stay visa lets you stay up to 180 days in any 90-day "
-                "period.",
+                "en": "A {slot} short-stay visa lets you stay up to 180 days in any 90-day period.",
                 "zh": "{slot}短期签证允许在任意90天内停留180天。",
             },
             "near_miss": {
@@ -167,11 +166,13 @@ INTENTS: tuple[Intent, ...] = (
         slots={"en": ("10,000", "20,000", "50,000"), "zh": ("1万", "2万", "5万")},
         asks={
             "en": (
-                "If I invest {slot} at 5% a year compounded, how much will I have after 10 "
-                "years?",
+                "If I invest {slot} at 5% a year compounded, how much will I have after 10 years?",
                 "What does {slot} grow to in 10 years at 5% annual compound interest?",
             ),
-            "zh": ("{slot}元按年化5%复利投资10年能有多少？", "{slot}元年利率5%复利，10年后是多少？"),
+            "zh": (
+                "{slot}元按年化5%复利投资10年能有多少？",
+                "{slot}元年利率5%复利，10年后是多少？",
+            ),
         },
         good={
             "en": "Use A = P x (1 + r)^n. With P = {slot}, r = 5% and n = 10 years, the "
@@ -182,8 +183,7 @@ INTENTS: tuple[Intent, ...] = (
         },
         failures={
             "wrong_fact": {
-                "en": "At 5% for 10 years you earn 50% in total, so you end with 1.5 times "
-                "{slot}.",
+                "en": "At 5% for 10 years you earn 50% in total, so you end with 1.5 times {slot}.",
                 "zh": "5%乘以10年就是50%，所以10年后是本金的1.5倍。",
             },
             "near_miss": {
@@ -234,13 +234,19 @@ INTENTS: tuple[Intent, ...] = (
     Intent(
         scene="coding",
         key="sql_dedup",
-        slots={"en": ("PostgreSQL", "DuckDB", "MySQL 8"), "zh": ("PostgreSQL", "DuckDB", "MySQL 8")},
+        slots={
+            "en": ("PostgreSQL", "DuckDB", "MySQL 8"),
+            "zh": ("PostgreSQL", "DuckDB", "MySQL 8"),
+        },
         asks={
             "en": (
                 "In {slot}, how do I keep only the latest row per user_id?",
                 "{slot}: deduplicate a table keeping the newest row for each user.",
             ),
-            "zh": ("{slot}里怎么按user_id只保留最新的一行？", "{slot}如何去重，每个用户只留最新记录？"),
+            "zh": (
+                "{slot}里怎么按user_id只保留最新的一行？",
+                "{slot}如何去重，每个用户只留最新记录？",
+            ),
         },
         good={
             "en": "Rank rows per user and keep the first:\n\n```sql\nSELECT * FROM (\n  SELECT "
@@ -304,7 +310,10 @@ INTENTS: tuple[Intent, ...] = (
         key="jet_lag",
         slots={"en": ("Tokyo", "New York", "Sydney"), "zh": ("东京", "纽约", "悉尼")},
         asks={
-            "en": ("How can I beat jet lag flying to {slot}?", "Tips to avoid jet lag on a {slot} trip?"),
+            "en": (
+                "How can I beat jet lag flying to {slot}?",
+                "Tips to avoid jet lag on a {slot} trip?",
+            ),
             "zh": ("飞{slot}怎么倒时差？", "去{slot}有什么倒时差的办法？"),
         },
         good={
@@ -333,7 +342,10 @@ INTENTS: tuple[Intent, ...] = (
         key="ibuprofen_coffee",
         slots={"en": ("coffee", "green tea", "cola"), "zh": ("咖啡", "绿茶", "可乐")},
         asks={
-            "en": ("Is it safe to take ibuprofen with {slot}?", "Can I drink {slot} after taking ibuprofen?"),
+            "en": (
+                "Is it safe to take ibuprofen with {slot}?",
+                "Can I drink {slot} after taking ibuprofen?",
+            ),
             "zh": ("布洛芬能和{slot}一起吃吗？", "吃了布洛芬可以喝{slot}吗？"),
         },
         good={
@@ -362,7 +374,10 @@ INTENTS: tuple[Intent, ...] = (
         key="fever_child",
         slots={"en": ("2-year-old", "5-year-old", "8-year-old"), "zh": ("2岁", "5岁", "8岁")},
         asks={
-            "en": ("My {slot} has a fever of 38.5°C. What should I do?", "How should I handle a {slot}'s fever of 38.5°C?"),
+            "en": (
+                "My {slot} has a fever of 38.5°C. What should I do?",
+                "How should I handle a {slot}'s fever of 38.5°C?",
+            ),
             "zh": ("我家{slot}孩子发烧38.5度怎么办？", "{slot}的孩子烧到38.5度该怎么处理？"),
         },
         good={
@@ -389,9 +404,15 @@ INTENTS: tuple[Intent, ...] = (
     Intent(
         scene="support",
         key="refund_policy",
-        slots={"en": ("headphones", "a jacket", "a coffee maker"), "zh": ("耳机", "外套", "咖啡机")},
+        slots={
+            "en": ("headphones", "a jacket", "a coffee maker"),
+            "zh": ("耳机", "外套", "咖啡机"),
+        },
         asks={
-            "en": ("I want to return {slot} I bought last week. How do I get a refund?", "How do refunds work for {slot}?"),
+            "en": (
+                "I want to return {slot} I bought last week. How do I get a refund?",
+                "How do refunds work for {slot}?",
+            ),
             "zh": ("上周买的{slot}想退货，怎么退款？", "{slot}怎么申请退款？"),
         },
         good={
@@ -451,9 +472,18 @@ CORRECTIONS = {
         "That doesn't answer my question.",
         "Are you sure? That seems wrong.",
     ),
-    "zh": ("不对吧，就这些吗？", "不对，你再查一下。", "这个回答不完整，还有呢？", "你答非所问。", "确定吗？好像不对。"),
+    "zh": (
+        "不对吧，就这些吗？",
+        "不对，你再查一下。",
+        "这个回答不完整，还有呢？",
+        "你答非所问。",
+        "确定吗？好像不对。",
+    ),
 }
-REPHRASE_PREFIX = {"en": ("I mean: ", "Let me rephrase: ", ""), "zh": ("我的意思是：", "换个说法：", "")}
+REPHRASE_PREFIX = {
+    "en": ("I mean: ", "Let me rephrase: ", ""),
+    "zh": ("我的意思是：", "换个说法：", ""),
+}
 COMMENTS_NEGATIVE = {
     "en": ("missing key information", "this is wrong", "not helpful", "answer got cut off"),
     "zh": ("缺少关键信息", "回答是错的", "没帮助", "回答被截断了"),

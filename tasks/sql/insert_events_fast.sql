@@ -3,7 +3,7 @@ INSERT INTO events
 SELECT
     event_id, interaction_id, conversation_id, ts, "type",
     json_extract_string("value", '$'),
-    TRY_CAST(regexp_extract(filename, '/dt=(\d{4}-\d{2}-\d{2})/', 1) AS DATE),
+    TRY_CAST(substr(filename, strpos(filename, '/dt=') + 4, 10) AS DATE),
     filename,
     $run_id
 FROM read_json($files,

@@ -5,7 +5,7 @@ SELECT
     interaction_id, conversation_id, turn_index, ts, user_id, scene, model, messages,
     response.content, response.finish_reason,
     latency_ms, prompt_tokens, completion_tokens, metadata,
-    TRY_CAST(regexp_extract(filename, '/dt=(\d{4}-\d{2}-\d{2})/', 1) AS DATE),
+    TRY_CAST(substr(filename, strpos(filename, '/dt=') + 4, 10) AS DATE),
     filename,
     $run_id
 FROM read_json($files,

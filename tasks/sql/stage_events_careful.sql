@@ -31,7 +31,7 @@ w AS (
 SELECT
     r.event_id, r.interaction_id, r.conversation_id, r.ts, r."type",
     json_extract_string(r."value", '$') AS "value",
-    TRY_CAST(regexp_extract(source_file, '/dt=(\d{4}-\d{2}-\d{2})/', 1) AS DATE) AS dt,
+    TRY_CAST(substr(source_file, strpos(source_file, '/dt=') + 4, 10) AS DATE) AS dt,
     source_file, $run_id AS run_id,
     line_no, line AS raw, raw_bytes,
     CASE

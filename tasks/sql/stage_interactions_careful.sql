@@ -50,7 +50,7 @@ SELECT
     r.interaction_id, r.conversation_id, r.turn_index, r.ts, r.user_id, r.scene, r.model,
     r.messages, r.response.content AS response_content, r.response.finish_reason AS finish_reason,
     r.latency_ms, r.prompt_tokens, r.completion_tokens, r.metadata,
-    TRY_CAST(regexp_extract(source_file, '/dt=(\d{4}-\d{2}-\d{2})/', 1) AS DATE) AS dt,
+    TRY_CAST(substr(source_file, strpos(source_file, '/dt=') + 4, 10) AS DATE) AS dt,
     source_file, $run_id AS run_id,
     line_no, line AS raw, raw_bytes,
     CASE

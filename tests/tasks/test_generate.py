@@ -48,7 +48,10 @@ def test_different_seeds_differ(tmp_path):
     generate_logs(tmp_path / "b", 300, seed=2, days=1)
     a = _tree_digest(tmp_path / "a")
     b = _tree_digest(tmp_path / "b")
-    assert a["interactions/dt=2026-11-01/part-00000.jsonl"] != b["interactions/dt=2026-11-01/part-00000.jsonl"]
+    assert (
+        a["interactions/dt=2026-11-01/part-00000.jsonl"]
+        != b["interactions/dt=2026-11-01/part-00000.jsonl"]
+    )
 
 
 def test_layout_is_partitioned_by_day(clean_logs):
@@ -91,12 +94,21 @@ def test_mix_is_realistic(tmp_path):
     by_id = {r["interaction_id"]: r for r in interactions}
     for t in truth:
         if t["pattern_id"]:
-            users.setdefault(t["intent"] + t["category"], set()).add(by_id[t["interaction_id"]]["user_id"])
+            users.setdefault(t["intent"] + t["category"], set()).add(
+                by_id[t["interaction_id"]]["user_id"]
+            )
     assert max(len(u) for u in users.values()) >= 20
     # Every event type and every implicit reaction occurs.
     events = _records(tmp_path, "events")
     assert {e["type"] for e in events} == {
-        "thumbs_up", "thumbs_down", "regenerate", "edit", "copy", "rating", "comment", "escalate"
+        "thumbs_up",
+        "thumbs_down",
+        "regenerate",
+        "edit",
+        "copy",
+        "rating",
+        "comment",
+        "escalate",
     }
     assert {"rephrase", "correction", "abandon", "none"} <= set(summary.by_reaction)
 
@@ -104,7 +116,9 @@ def test_mix_is_realistic(tmp_path):
 def test_reactions_are_noisy(tmp_path):
     generate_logs(tmp_path, 6000, seed=4, days=2)
     truth = _jsonl(tmp_path / "ground_truth.jsonl")
-    good_negative = sum(1 for t in truth if not t["bad"] and t["reaction"] in ("thumbs_down", "regenerate"))
+    good_negative = sum(
+        1 for t in truth if not t["bad"] and t["reaction"] in ("thumbs_down", "regenerate")
+    )
     bad_silent = sum(1 for t in truth if t["bad"] and t["reaction"] == "none")
     assert good_negative > 0, "some good answers are retried or down-voted"
     assert bad_silent > 0, "some bad answers get no reaction"
@@ -135,7 +149,9 @@ def test_expert_repairs_cover_every_planted_pattern(tmp_path):
     repairs = {r["pattern_id"]: r for r in _jsonl(tmp_path / "expert_repairs.jsonl")}
     planted = {t["pattern_id"] for t in _jsonl(tmp_path / "ground_truth.jsonl") if t["bad"]}
     assert planted and planted <= set(repairs)
-    good_answers = {i.good[lang].format(slot=s) for i in INTENTS for lang in i.good for s in i.slots[lang]}
+    good_answers = {
+        i.good[lang].format(slot=s) for i in INTENTS for lang in i.good for s in i.slots[lang]
+    }
     assert all(r["repaired_answer"] in good_answers for r in repairs.values())
 
 

@@ -105,7 +105,8 @@ def test_nothing_malformed_reaches_the_tables(con, corrupt_logs):
     assert not (corrupted & kept)
     assert kept == {t["interaction_id"] for t in truth if not t["corrupted"]}
     dupes = con.execute(
-        "SELECT count(*) FROM (SELECT interaction_id FROM interactions GROUP BY 1 HAVING count(*) > 1)"
+        "SELECT count(*) FROM "
+        "(SELECT interaction_id FROM interactions GROUP BY 1 HAVING count(*) > 1)"
     ).fetchone()[0]
     assert dupes == 0
 
@@ -137,8 +138,12 @@ def test_duplicate_ids_keep_the_first_row(con, tmp_path):
     )
     s = ingest_logs(con, landing, "r1")
     assert (s.inserted, s.duplicates, s.quarantined) == (3, 2, 0)
-    assert con.execute("SELECT model FROM interactions WHERE interaction_id = 'x2'").fetchall() == [("m1",)]
-    assert con.execute("SELECT model FROM interactions WHERE interaction_id = 'x3'").fetchall() == [("m1",)]
+    assert con.execute("SELECT model FROM interactions WHERE interaction_id = 'x2'").fetchall() == [
+        ("m1",)
+    ]
+    assert con.execute("SELECT model FROM interactions WHERE interaction_id = 'x3'").fetchall() == [
+        ("m1",)
+    ]
     dup_lines = con.execute(
         "SELECT line_no FROM quarantine WHERE reason = 'duplicate_id' ORDER BY line_no"
     ).fetchall()
@@ -147,12 +152,16 @@ def test_duplicate_ids_keep_the_first_row(con, tmp_path):
     _write(landing / "interactions" / DAY / "c.jsonl", [_interaction("x1", model="redelivered")])
     s2 = ingest_logs(con, landing, "r2")
     assert (s2.inserted, s2.duplicates) == (0, 1)
-    assert con.execute("SELECT model FROM interactions WHERE interaction_id = 'x1'").fetchall() == [("m1",)]
+    assert con.execute("SELECT model FROM interactions WHERE interaction_id = 'x1'").fetchall() == [
+        ("m1",)
+    ]
 
 
 def test_changed_file_is_reread_without_duplicates(con, tmp_path):
     landing = tmp_path / "landing"
-    path = _write(landing / "interactions" / DAY / "a.jsonl", [_interaction("x1"), _interaction("x2")])
+    path = _write(
+        landing / "interactions" / DAY / "a.jsonl", [_interaction("x1"), _interaction("x2")]
+    )
     ingest_logs(con, landing, "r1")
     _write(path, [_interaction("x1"), _interaction("x3")], raw_lines=[b"{broken"])
     os.utime(path, (1_900_000_000, 1_900_000_000))
@@ -203,7 +212,10 @@ def test_gzip_and_parquet_read_like_jsonl(con, clean_logs, tmp_path):
             out.parent.mkdir(parents=True, exist_ok=True)
             duckdb.sql(f"COPY (SELECT * FROM read_json('{src}')) TO '{out}' (FORMAT parquet)")
     expect = ingest_logs(con, clean_logs, "r1")
-    sig = "SELECT count(*), sum(hash(interaction_id, response_content, messages[-1].content, ts)) FROM interactions"
+    sig = (
+        "SELECT count(*), sum(hash(interaction_id, response_content, messages[-1].content, ts)) "
+        "FROM interactions"
+    )
     baseline = con.execute(sig).fetchone()
     for root in (gz, pq):
         from tasks.warehouse import connect
@@ -229,7 +241,9 @@ def test_parquet_rows_are_checked_like_lines(con, tmp_path):
     duckdb.sql(f"COPY (SELECT * FROM read_json('{src}')) TO '{out}' (FORMAT parquet)")
     s = ingest_logs(con, landing, "r1")
     assert (s.inserted, s.quarantined) == (2, 1)
-    assert con.execute("SELECT line_no, reason FROM quarantine").fetchall() == [(2, "invalid_value")]
+    assert con.execute("SELECT line_no, reason FROM quarantine").fetchall() == [
+        (2, "invalid_value")
+    ]
 
 
 def test_unreadable_file_is_quarantined_and_the_run_goes_on(con, tmp_path):
@@ -259,7 +273,9 @@ def test_bad_landing_root_says_what_to_do(con, tmp_path, layout):
     root = tmp_path / "nowhere"
     if layout == "no-kinds":
         root.mkdir()
-    with pytest.raises(LandingError, match="interactions"if layout == "no-kinds" else "does not exist"):
+    with pytest.raises(
+        LandingError, match="interactions" if layout == "no-kinds" else "does not exist"
+    ):
         ingest_logs(con, root, "r1")
 
 
@@ -284,5 +300,10 @@ def test_invalid_utf8_keeps_line_numbers_of_the_rest(con, tmp_path):
     )
     s = ingest_logs(con, landing, "r1")
     got = con.execute("SELECT line_no, reason FROM quarantine ORDER BY line_no").fetchall()
-    assert got == [(2, "invalid_encoding"), (4, "invalid_value"), (5, "invalid_encoding"), (6, "wrong_type")]
+    assert got == [
+        (2, "invalid_encoding"),
+        (4, "invalid_value"),
+        (5, "invalid_encoding"),
+        (6, "wrong_type"),
+    ]
     assert s.inserted == 1 and s.reconciles

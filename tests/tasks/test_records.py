@@ -48,7 +48,11 @@ INTERACTIONS = {
         **GOOD_INTERACTION,
         "messages": [
             {"role": "user", "content": "Weather?"},
-            {"role": "assistant", "content": None, "tool_calls": [{"id": "t1", "type": "function"}]},
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [{"id": "t1", "type": "function"}],
+            },
             {"role": "tool", "content": "sunny", "tool_call_id": "t1"},
         ],
     },
@@ -111,5 +115,7 @@ def _agree(tmp_path, kind: str, model, record: dict) -> None:
         summary = ingest_logs(con, landing, "r1")
         assert summary.reconciles
         accepted = summary.inserted == 1
-        assert accepted == expected, f"{path_name} path: SQL accepted={accepted}, pydantic={expected}"
+        assert accepted == expected, (
+            f"{path_name} path: SQL accepted={accepted}, pydantic={expected}"
+        )
         con.close()

@@ -1,0 +1,132 @@
+"""`make bench`: run the benchmarks and write their figures into BENCHMARKS.md.
+
+    python -m benchmarks.run [--interactions N] [--repeat K]
+
+Sample data is generated once per size and seed under bench-data/ (ignored by git).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "bench-data"
+REPORT = ROOT / "BENCHMARKS.md"
+
+
+def _landing(interactions: int, seed: int) -> tuple[Path, float | None]:
+    from tasks.generate import generate_logs
+
+    landing = DATA / f"landing-{interactions}-seed{seed}"
+    meta = landing / "generation.json"
+    if meta.exists() and json.loads(meta.read_text()).get("interactions") == interactions:
+        return landing, None
+    start = time.perf_counter()
+    generate_logs(landing, interactions, seed=seed, days=7)
+    return landing, time.perf_counter() - start
+
+
+def _measure(*args: str) -> dict:
+    out = subprocess.run(
+        [sys.executable, "-m", "benchmarks.ingest", *args],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def bench_ingest(interactions: int, repeat: int) -> str:
+    landing, generated_in = _landing(interactions, seed=1)
+    size = sum(
+        p.stat().st_size
+        for kind in ("interactions", "events")
+        for p in (landing / kind).rglob("*.jsonl")
+    )
+    warehouse = DATA / "bench-warehouse.duckdb"
+    bares, ingests = [], []
+    for _ in range(repeat):  # alternate, so both see the same page cache and machine load
+        bares.append(_measure("bare", str(landing)))
+        ingests.append(_measure("ingest", str(landing), str(warehouse)))
+    rows = ingests[0]["rows"]
+    bare_s = statistics.median(r["seconds"] for r in bares)
+    ingest_s = statistics.median(r["seconds"] for r in ingests)
+    ratio = bare_s / ingest_s  # = our throughput / bare throughput
+    peak = max(r["peak_rss_bytes"] for r in ingests)
+    gib = 1024**3
+    lines = [
+        f"Landing: {interactions:,} interactions + {rows - interactions:,} events "
+        f"= {rows:,} records in {size / 1e9:.2f} GB of JSONL (`generate-logs --seed 1 --days 7`"
+        + (f", generated in {generated_in:.0f} s" if generated_in else "")
+        + ").",
+        f"Median of {repeat} runs, each in a fresh process, bare scan and ingest alternating.",
+        "",
+        "| measure | wall time | rows/s | peak RSS |",
+        "|---|---:|---:|---:|",
+        f"| DuckDB bare `read_json` count | {bare_s:.2f} s | {rows / bare_s:,.0f} | "
+        f"{max(r['peak_rss_bytes'] for r in bares) / gib:.2f} GiB |",
+        f"| badcase-loop ingest (into a new warehouse, checkpointed) | {ingest_s:.2f} s | "
+        f"{rows / ingest_s:,.0f} | {peak / gib:.2f} GiB |",
+        "",
+        f"- Throughput ratio (ingest / bare scan): **{ratio:.2f}** (target ≥ 0.5: "
+        f"{'met' if ratio >= 0.5 else 'NOT met'})",
+        f"- Peak RSS of ingest: **{peak / gib:.2f} GiB** (target ≤ 2 GiB: "
+        f"{'met' if peak <= 2 * gib else 'NOT met'})",
+        f"- Warehouse file after ingest: {ingests[-1]['warehouse_bytes'] / 1e6:.0f} MB; "
+        f"all {ingests[-1]['fast_path_files']} files took the typed fast path.",
+        f"- Individual runs (s): bare {[round(r['seconds'], 2) for r in bares]}, "
+        f"ingest {[round(r['seconds'], 2) for r in ingests]}",
+        "",
+        "Where the ingest time goes (measured once by hand on this machine, see the issue's "
+        "closing note): the typed parse of every field costs about the same as the bare count; "
+        "writing the parsed rows into DuckDB's compressed on-disk storage costs about twice "
+        "that, most of it in compressing high-cardinality strings (ids, message text). "
+        "The bare count writes nothing, so a persisted ingest on 2 cores lands near 0.3 of it.",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--interactions", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    DATA.mkdir(exist_ok=True)
+    section = bench_ingest(args.interactions, args.repeat)
+    command = "make bench" + (
+        f" (python -m benchmarks.run --interactions {args.interactions} --repeat {args.repeat})"
+        if (args.interactions, args.repeat) != (1_000_000, 3)
+        else ""
+    )
+    report = "\n".join(
+        [
+            "# Benchmarks",
+            "",
+            f"Written by `{command}` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; "
+            f"{os.cpu_count()} cores, Python {platform.python_version()}, "
+            f"{platform.system()} {platform.machine()}.",
+            "",
+            "## Ingest: 1M interactions from JSONL"
+            if args.interactions == 1_000_000
+            else f"## Ingest: {args.interactions:,} interactions from JSONL",
+            "",
+            section,
+            "",
+        ]
+    )
+    REPORT.write_text(report)
+    print(report)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,203 @@
+"""The command line: the contract check, the happy paths, and one clear line for user errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from flows.cli import main
+from tests.conftest import ROOT, SHARED_CONTRACT
+
+BIN = Path(sys.executable).parent / "badcase-loop"
+
+
+def test_contract_check_passes():
+    """../shared/contract/check.sh drives the installed console script in a fresh process."""
+    assert BIN.exists(), "install the project first (make test does)"
+    done = subprocess.run(
+        ["bash", str(SHARED_CONTRACT / "check.sh"), str(BIN)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "contract: ok" in done.stdout
+
+
+def test_run_prints_counts_and_warehouse(prefect_server, tmp_path, capsys):
+    wh = tmp_path / "wh.duckdb"
+    code = main(
+        [
+            "run",
+            "--landing",
+            str(SHARED_CONTRACT / "landing"),
+            "--warehouse",
+            str(wh),
+            "--datasets",
+            str(tmp_path / "ds"),
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "13 records read = 12 inserted + 0 duplicates + 1 quarantined" in out
+    assert out.rstrip().splitlines()[-1] == f"warehouse: {wh.resolve()}"
+
+
+def test_config_file_and_flags(prefect_server, tmp_path, capsys):
+    cfg = tmp_path / "loop.toml"
+    cfg.write_text(
+        f'landing = "{SHARED_CONTRACT / "landing"}"\n'
+        f'warehouse = "{tmp_path / "from-config.duckdb"}"\n'
+        "[ingest]\nquarantine_raw_chars = 10\n"
+    )
+    flag_wh = tmp_path / "from-flag.duckdb"
+    assert main(["run", "--config", str(cfg), "--warehouse", str(flag_wh)]) == 0
+    assert flag_wh.exists() and not (tmp_path / "from-config.duckdb").exists()
+    import duckdb
+
+    con = duckdb.connect(str(flag_wh), read_only=True)
+    assert con.execute("SELECT max(length(raw)) FROM quarantine").fetchone() == (10,)
+    con.close()
+
+
+def test_demo_ends_with_counts_and_warehouse(prefect_server, tmp_path, capsys):
+    code = main(["demo", "--workdir", str(tmp_path / "demo"), "--interactions", "400"])
+    lines = capsys.readouterr().out.rstrip().splitlines()
+    assert code == 0
+    assert lines[-1] == f"warehouse: {(tmp_path / 'demo' / 'warehouse.duckdb').resolve()}"
+    assert any("records read =" in line for line in lines)
+    assert (tmp_path / "demo" / "landing" / "ground_truth.jsonl").exists()
+
+
+def _one_line_error(capsys, code: int, needle: str) -> None:
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert len(err.splitlines()) == 1, err
+    assert err.startswith("badcase-loop: error:") and needle in err, err
+    assert "Traceback" not in err
+
+
+def test_missing_landing(tmp_path, capsys):
+    code = main(
+        ["run", "--landing", str(tmp_path / "nope"), "--warehouse", str(tmp_path / "w.duckdb")]
+    )
+    _one_line_error(capsys, code, "does not exist")
+
+
+def test_landing_without_kinds(tmp_path, capsys):
+    code = main(["run", "--landing", str(tmp_path), "--warehouse", str(tmp_path / "w.duckdb")])
+    _one_line_error(capsys, code, "neither interactions/ nor events/")
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("landing = [", "not valid TOML"),
+        ("landingg = 'x'", "landingg: Extra inputs are not permitted"),
+        ("[ingest]\nmax_record_bytes = -5", "ingest.max_record_bytes"),
+        ("dataset_name = 'Bad Name!'", "dataset_name"),
+    ],
+)
+def test_bad_config(tmp_path, capsys, text, needle):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(text)
+    _one_line_error(capsys, main(["run", "--config", str(cfg)]), needle)
+
+
+def test_missing_config_file(tmp_path, capsys):
+    _one_line_error(
+        capsys, main(["run", "--config", str(tmp_path / "none.toml")]), "does not exist"
+    )
+
+
+def test_warehouse_in_a_file_path(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    code = main(
+        [
+            "run",
+            "--landing",
+            str(SHARED_CONTRACT / "landing"),
+            "--warehouse",
+            str(blocker / "w.duckdb"),
+        ]
+    )
+    _one_line_error(capsys, code, "cannot create the warehouse folder")
+
+
+def test_busy_warehouse(tmp_path, capsys):
+    wh = tmp_path / "busy.duckdb"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+            "print('ready', flush=True); time.sleep(60)",
+            str(wh),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        code = main(["run", "--landing", str(SHARED_CONTRACT / "landing"), "--warehouse", str(wh)])
+        _one_line_error(capsys, code, "in use by another process")
+    finally:
+        holder.kill()
+        holder.wait(timeout=10)
+
+
+def test_generate_logs_command(tmp_path, capsys):
+    out = tmp_path / "logs"
+    code = main(
+        [
+            "generate-logs",
+            "--out",
+            str(out),
+            "--interactions",
+            "300",
+            "--seed",
+            "3",
+            "--days",
+            "2",
+            "--corrupt-rate",
+            "0.02",
+            "--gzip",
+        ]
+    )
+    assert code == 0
+    assert "wrote 300 interactions" in capsys.readouterr().out
+    assert sorted(p.name for p in (out / "interactions").iterdir()) == [
+        "dt=2026-11-01",
+        "dt=2026-11-02",
+    ]
+    assert list((out / "interactions").rglob("*.jsonl.gz"))
+    meta = json.loads((out / "generation.json").read_text())
+    assert meta["seed"] == 3 and meta["interactions"] == 300
+
+
+def test_generate_logs_rejects_bad_rate(tmp_path, capsys):
+    code = main(
+        ["generate-logs", "--out", str(tmp_path), "--interactions", "10", "--corrupt-rate", "2"]
+    )
+    _one_line_error(capsys, code, "corrupt-rate")
+
+
+def test_schema_command(capsys):
+    assert main(["schema", "interactions"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert {"interaction_id", "messages", "response"} <= set(schema["properties"])
+    assert "interaction_id" in schema["required"]
+
+
+def test_console_script_usage_error():
+    done = subprocess.run(
+        [str(BIN), "run", "--landing"], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 2 and "expected one argument" in done.stderr
+    assert "Traceback" not in done.stderr
