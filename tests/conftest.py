@@ -15,6 +15,14 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED_CONTRACT = ROOT.parent / "shared" / "contract"
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if not (SHARED_CONTRACT / "check.sh").exists():
+        raise pytest.UsageError(
+            f"{SHARED_CONTRACT} is missing: the suite needs the shared/ folder beside the "
+            "checkout (DESIGN.md's contract sample and check.sh)"
+        )
+
+
 @pytest.fixture(scope="session")
 def prefect_server() -> Iterator[None]:
     """A temporary Prefect server (SQLite) for the whole session; started on first use."""
