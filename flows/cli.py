@@ -141,6 +141,8 @@ def _execute(config) -> int:
     except Exception as exc:
         sys.stderr.write(f"badcase-loop: the run failed: {type(exc).__name__}: {exc}\n")
         return EXIT_FAILED
+    # The run is over: keep Prefect's shutdown chatter from burying the report.
+    logging.getLogger("prefect").setLevel(logging.WARNING)
     _report(summary)
     return EXIT_OK
 
