@@ -169,6 +169,17 @@ def _report(summary) -> None:
         _say(f"  quarantined by reason: {reasons}")
     if ing.files_quarantined:
         _say(f"  whole files quarantined (empty or unreadable): {ing.files_quarantined}")
+    mine = summary.mining
+    _say(
+        f"signals: {summary.signals.signals} over {mine.conversations} conversations; "
+        f"rule judges fired {summary.judges.fired} times"
+    )
+    _say(
+        f"mining: {mine.bad_cases} bad cases ({mine.near_misses} near misses) in "
+        f"{mine.clusters} clusters"
+    )
+    for c in mine.top_clusters[:3]:
+        _say(f"  {c['scene']:<8} {c['size']:>6} cases  {str(c['example_request'])[:70]}")
     _say(f"warehouse: {summary.warehouse}")
 
 

@@ -15,6 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tasks.errors import ConfigError
 from tasks.ingest import IngestSettings
+from tasks.judges import RuleSettings
+from tasks.mine import MiningSettings
+from tasks.signals import SignalSettings
 
 
 class DuckDBSettings(BaseModel):
@@ -48,6 +51,9 @@ class LoopConfig(BaseModel):
     )
     duckdb: DuckDBSettings = DuckDBSettings()
     ingest: IngestSettings = IngestSettings()
+    signals: SignalSettings = SignalSettings()
+    rules: RuleSettings = RuleSettings()
+    mining: MiningSettings = MiningSettings()
 
     def config_hash(self) -> str:
         """A short, stable hash of every setting (recorded with each run)."""

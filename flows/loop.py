@@ -1,25 +1,27 @@
 """The nightly bad-case loop: one Prefect flow run, the stages in order as tasks.
 
 The flow only orchestrates: each stage is a task that opens the warehouse,
-does its work in DuckDB and returns a small summary. This version runs the
-ingest stage; the later stages (signals, mining, judging, routing, rewriting,
-building, validation, publishing) arrive with their own issues and will slot
-in after it.
+does its work in DuckDB and returns a small summary. This version runs
+ingest, signals, rule judges and mining; routing, rewriting, building,
+validation and publishing arrive with their own issues and slot in after them.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from prefect import flow, get_run_logger
-from prefect.artifacts import create_markdown_artifact
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.runtime import flow_run
 
 from flows.config import LoopConfig
 from tasks.ingest import IngestSummary, ingest_logs_task
+from tasks.judges import JudgeSummary, judge_with_rules_task
+from tasks.mine import MiningSummary, mine_bad_cases_task
 from tasks.runs import finish_run_task, start_run_task
+from tasks.signals import SignalSummary, derive_signals_task
 
 FLOW_NAME = "nightly-bad-case-loop"
 
@@ -33,6 +35,9 @@ class LoopSummary:
     warehouse: str
     datasets: str
     ingest: IngestSummary
+    signals: SignalSummary
+    judges: JudgeSummary
+    mining: MiningSummary
 
     def as_dict(self) -> dict:
         return {
@@ -41,6 +46,9 @@ class LoopSummary:
             "warehouse": self.warehouse,
             "datasets": self.datasets,
             "ingest": self.ingest.as_dict(),
+            "signals": asdict(self.signals),
+            "judges": asdict(self.judges),
+            "mining": asdict(self.mining),
         }
 
 
@@ -57,24 +65,31 @@ def bad_case_loop(config: LoopConfig | None = None) -> LoopSummary:
     run_id = flow_run_id or str(uuid.uuid4())
     warehouse = str(Path(config.warehouse).expanduser().resolve())
     start_run_task(warehouse, run_id, config.model_dump(), config.config_hash(), flow_run_id)
+    memory = config.duckdb.memory_limit
     try:
         ingest = ingest_logs_task(
-            warehouse,
-            config.landing,
-            run_id,
-            config.ingest,
-            config.duckdb.memory_limit,
-            config.duckdb.threads,
+            warehouse, config.landing, run_id, config.ingest, memory, config.duckdb.threads
         )
+        signals = derive_signals_task(warehouse, run_id, config.signals, memory)
+        judges = judge_with_rules_task(warehouse, run_id, config.rules, config.signals, memory)
+        mining = mine_bad_cases_task(warehouse, run_id, config.mining, config.signals, memory)
     except BaseException as exc:
         finish_run_task(warehouse, run_id, "failed", None, f"{type(exc).__name__}: {exc}")
         raise
-    summary = LoopSummary(run_id, "completed", warehouse, config.datasets, ingest)
+    summary = LoopSummary(
+        run_id, "completed", warehouse, config.datasets, ingest, signals, judges, mining
+    )
     finish_run_task(warehouse, run_id, "completed", summary.as_dict())
     create_markdown_artifact(
         key="bad-case-loop-summary",
         markdown=render_summary(summary, config),
         description="What this loop run did, stage by stage.",
+    )
+    create_table_artifact(
+        key="top-bad-case-clusters",
+        table=mining.top_clusters or [{"cluster_id": "(no bad cases yet)"}],
+        description="Bad-case clusters by priority: scene, size, example request, "
+        "dominant signals.",
     )
     logger.info(
         "run %s: %d records read, %d inserted, %d duplicates, %d quarantined",
@@ -121,4 +136,33 @@ def render_summary(summary: LoopSummary, config: LoopConfig) -> str:
         lines += ["", "| quarantine reason | records |", "|---|---:|"]
         lines += [f"| `{r}` | {n} |" for r, n in ing.quarantine_reasons.items()]
         lines += ["", "Inspect them with `SELECT * FROM quarantine WHERE run_id = '...'`."]
+    sig, jud, mine = summary.signals, summary.judges, summary.mining
+    lines += [
+        "",
+        "## Signals, rule judges, mining",
+        "",
+        f"{mine.conversations} conversations (re)mined, {mine.interactions} interactions: "
+        f"{sig.signals} signals, {jud.fired} rule verdicts, **{mine.bad_cases} bad cases** "
+        f"({mine.near_misses} near misses) in {mine.clusters} clusters overall.",
+        "",
+        "| signal | count |",
+        "|---|---:|",
+        *[f"| `{k}` | {v} |" for k, v in sig.by_signal.items()],
+        "",
+        "| rule judge | fired |",
+        "|---|---:|",
+        *[f"| `{k}` | {v} |" for k, v in jud.by_judge.items()],
+    ]
+    if mine.top_clusters:
+        lines += [
+            "",
+            "| top cluster | scene | size | priority | example request |",
+            "|---|---|---:|---:|---|",
+        ]
+        for c in mine.top_clusters[:5]:
+            example = str(c["example_request"]).replace("|", "\\|")[:80]
+            lines.append(
+                f"| `{c['cluster_id']}` | {c['scene']} | {c['size']} | {c['priority']} "
+                f"| {example} |"
+            )
     return "\n".join(lines) + "\n"

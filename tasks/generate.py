@@ -385,8 +385,8 @@ class _Generator:
             if kind == "regenerate":
                 continue  # same context, new answer
             messages = [*ctx, {"role": "assistant", "content": answer}]
-            if kind == "next_intent":
-                intent = rng.choice(self.scenes[scene])
+            if kind == "next_intent":  # the user moves on to another question in the scene
+                intent = rng.choice([i for i in self.scenes[scene] if i is not intent])
                 slot_i = rng.randrange(len(intent.slots[lang]))
                 text = intent.asks[lang][rng.randrange(len(intent.asks[lang]))].format(
                     slot=intent.slots[lang][slot_i]

@@ -78,3 +78,55 @@ CREATE TABLE IF NOT EXISTS runs (
     summary      JSON,
     error        VARCHAR
 );
+
+-- Mining (signals, rule judges, bad cases). See tasks/signals.py, tasks/judges.py, tasks/mine.py.
+
+CREATE TABLE IF NOT EXISTS signals (
+    interaction_id  VARCHAR NOT NULL,
+    conversation_id VARCHAR NOT NULL,
+    signal          VARCHAR NOT NULL,     -- regenerate | retry | rephrase | correction | edit | ...
+    polarity        VARCHAR NOT NULL,     -- negative | positive
+    strength        DOUBLE NOT NULL,      -- 0..1
+    evidence        JSON,
+    run_id          VARCHAR NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS judgments (
+    interaction_id VARCHAR NOT NULL,
+    judge          VARCHAR NOT NULL,      -- rule:<name> | llm:<name>
+    verdict        VARCHAR,               -- bad | acceptable | good; NULL when the judge could not decide
+    score          DOUBLE,                -- severity 0..1 for rules
+    evidence       JSON,
+    model          VARCHAR,               -- 'rules' for rule judges
+    prompt_version VARCHAR,               -- rule set version for rule judges
+    error          VARCHAR,
+    run_id         VARCHAR NOT NULL,
+    judged_at      TIMESTAMPTZ NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS bad_cases (
+    case_id         VARCHAR NOT NULL,
+    interaction_id  VARCHAR NOT NULL,
+    conversation_id VARCHAR NOT NULL,
+    cluster_id      VARCHAR,
+    scene           VARCHAR,
+    request         VARCHAR,              -- what was asked (a correction turn points back to the request)
+    signals         VARCHAR[],
+    judges          VARCHAR[],
+    user_cost       DOUBLE NOT NULL,
+    deviation       DOUBLE NOT NULL,
+    badness         DOUBLE NOT NULL,
+    priority        DOUBLE,
+    near_miss       BOOLEAN NOT NULL,
+    status          VARCHAR NOT NULL,     -- new | routed | repaired | dropped
+    run_id          VARCHAR NOT NULL
+);
+
+-- Internal bookkeeping: what each conversation looked like when it was last mined.
+CREATE TABLE IF NOT EXISTS mined_conversations (
+    conversation_id VARCHAR NOT NULL,
+    interactions    BIGINT NOT NULL,
+    events          BIGINT NOT NULL,
+    settled         BOOLEAN NOT NULL,     -- quiet long enough that abandonment could be judged
+    run_id          VARCHAR NOT NULL
+);

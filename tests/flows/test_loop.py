@@ -36,6 +36,17 @@ def test_loop_run_records_its_run_and_summary(prefect_server, config):
     assert config_hash == config.config_hash()
     stored = json.loads(stored)
     assert stored["ingest"]["records_read"] == 13 and stored["ingest"]["reconciles"] is True
+    con = duckdb.connect(config.warehouse, read_only=True)
+    cases = dict(con.execute("SELECT interaction_id, judges FROM bad_cases").fetchall())
+    con.close()
+    # The contract sample's four bad answers: "护照，身份证。" then corrected, a truncated
+    # function that was regenerated, a wrong fact that was down-voted and edited, an
+    # unclosed <think>.
+    assert set(cases) == {"c1-0", "c3-0", "c4-0", "c5-0"}
+    assert "rule:truncated" in cases["c3-0"] and cases["c5-0"] == ["rule:unpaired_tags"]
+    assert summary.mining.bad_cases == 4 and summary.signals.by_signal["correction"] == 1
+    clusters = _artifact(summary.run_id, "top-bad-case-clusters")
+    assert "visa" in clusters and "cluster_id" in clusters
     markdown = _artifact(summary.run_id, "bad-case-loop-summary")
     assert summary.run_id in markdown
     assert "| interactions | 1 | 8 | 7 | 0 | 1 |" in markdown

@@ -1,0 +1,1 @@
+SELECT count(*) FROM interactions SEMI JOIN mine_scope USING (conversation_id);

@@ -1,0 +1,4 @@
+SELECT judge, count(*) FROM judgments
+WHERE interaction_id IN (
+    SELECT interaction_id FROM interactions SEMI JOIN mine_scope USING (conversation_id))
+GROUP BY judge ORDER BY judge;

@@ -1,0 +1,31 @@
+-- Text helpers for signals, judges and mining. They work for Chinese and English
+-- alike: similarity is on character bigrams of lower-cased text without spaces
+-- or punctuation, so no word segmentation is needed.
+--
+-- Macros expand textually: pass them columns computed once (norm_text(x) AS nx),
+-- never an expensive expression, or it is re-evaluated inside their list lambdas.
+
+CREATE OR REPLACE TEMP MACRO norm_text(s) AS
+    regexp_replace(lower(coalesce(s, '')), '[\s\p{P}\p{S}]+', '', 'g');
+
+-- n: an already normalised text (a column).
+CREATE OR REPLACE TEMP MACRO bigram_set(n) AS
+    list_distinct([substr(n, i, 2) FOR i IN range(1, greatest(length(n), 2))]);
+
+CREATE OR REPLACE TEMP MACRO set_jaccard(x, y) AS
+    CASE WHEN len(x) + len(y) = 0 THEN 1.0
+         ELSE len(list_intersect(x, y)) / len(list_distinct(list_concat(x, y))) END;
+
+-- Share of wide (CJK) characters among a text's letters: a CJK character is 3
+-- bytes in UTF-8, so (bytes - chars) / 2 counts them without a regex pass.
+CREATE OR REPLACE TEMP MACRO wide_chars(s) AS (strlen(coalesce(s, '')) - length(coalesce(s, ''))) // 2;
+CREATE OR REPLACE TEMP MACRO ascii_letters(s) AS
+    length(coalesce(s, '')) - length(translate(coalesce(s, ''),
+        'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ', ''));
+
+-- low: an already lower-cased text (a column).
+CREATE OR REPLACE TEMP MACRO opens_with_any(low, prefixes) AS
+    coalesce(list_bool_or([starts_with(low, p) FOR p IN prefixes]), false);
+
+CREATE OR REPLACE TEMP MACRO contains_any(low, needles) AS
+    coalesce(list_bool_or([contains(low, x) FOR x IN needles]), false);

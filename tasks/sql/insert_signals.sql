@@ -1,0 +1,101 @@
+-- Implicit feedback per interaction, derived from the conversation itself and
+-- from logged events, for the conversations in mine_scope.
+INSERT INTO signals
+WITH turns AS (
+    SELECT
+        i.interaction_id, i.conversation_id, i.ts, i.response_content,
+        len(i.messages) AS n_msgs,
+        i.messages[-1].content AS request,
+        lead(i.interaction_id) OVER w AS next_id,
+        lead(i.ts) OVER w AS next_ts,
+        lead(len(i.messages)) OVER w AS next_n_msgs,
+        lead(i.messages[-1].content) OVER w AS next_request,
+        max(i.ts) OVER (PARTITION BY i.conversation_id) AS conversation_end
+    FROM interactions i SEMI JOIN mine_scope USING (conversation_id)
+    WINDOW w AS (PARTITION BY i.conversation_id ORDER BY i.turn_index, i.ts, i.interaction_id)
+),
+normalised AS (
+    SELECT *, norm_text(request) AS n_req, norm_text(next_request) AS n_next,
+        lower(ltrim(left(next_request, 60))) AS next_opening
+    FROM turns
+),
+follow AS (
+    SELECT *,
+        next_id IS NOT NULL AND next_n_msgs = n_msgs
+            AND epoch(next_ts - ts) <= $retry_window_s AS same_context,
+        next_id IS NOT NULL AND next_n_msgs > n_msgs AS replied,
+        CASE WHEN next_id IS NULL THEN NULL
+             WHEN n_req = n_next THEN 1.0
+             ELSE set_jaccard(bigram_set(n_req), bigram_set(n_next)) END AS similarity,
+        opens_with_any(next_opening, $correction_prefixes) AS corrective
+    FROM normalised
+),
+ev AS (
+    SELECT e.interaction_id, e.conversation_id, e."type", e."value", e.event_id,
+        lower(e."value") AS value_lower
+    FROM events e SEMI JOIN mine_scope USING (conversation_id)
+),
+derived AS (
+    -- the same (or nearly the same) request sent again in the same context
+    SELECT interaction_id, conversation_id, 'retry' AS signal, 'negative' AS polarity,
+        similarity AS strength,
+        json_object('next_interaction_id', next_id, 'similarity', round(similarity, 3)) AS evidence
+    FROM follow WHERE same_context AND similarity >= $retry_similarity
+    UNION ALL
+    -- the user asks the same thing again in other words after reading the answer
+    SELECT interaction_id, conversation_id, 'rephrase', 'negative', similarity,
+        json_object('next_interaction_id', next_id, 'similarity', round(similarity, 3), 'next_request', left(next_request, 200))
+    FROM follow
+    WHERE NOT corrective AND similarity >= $rephrase_similarity
+      AND (replied OR (same_context AND similarity < $retry_similarity))
+    UNION ALL
+    -- the next user turn opens with a negation or a complaint
+    SELECT interaction_id, conversation_id, 'correction', 'negative', 1.0,
+        json_object('next_interaction_id', next_id, 'next_request', left(next_request, 200))
+    FROM follow WHERE replied AND corrective
+    UNION ALL
+    -- the conversation ends right after this answer (weak; cancelled below by any positive event)
+    SELECT interaction_id, conversation_id, 'abandonment', 'negative', 1.0,
+        json_object('quiet_seconds', $abandon_after_s)
+    FROM follow
+    WHERE next_id IS NULL AND epoch($watermark::TIMESTAMPTZ - conversation_end) >= $abandon_after_s
+      AND interaction_id NOT IN (
+          SELECT interaction_id FROM ev WHERE "type" IN ('thumbs_up', 'copy')
+             OR ("type" = 'rating' AND TRY_CAST("value" AS INTEGER) >= 4))
+    UNION ALL
+    SELECT interaction_id, conversation_id,
+        CASE "type"
+            WHEN 'regenerate' THEN 'regenerate'
+            WHEN 'thumbs_down' THEN 'thumbs_down'
+            WHEN 'thumbs_up' THEN 'thumbs_up'
+            WHEN 'copy' THEN 'copy'
+            WHEN 'escalate' THEN 'escalation'
+        END,
+        CASE WHEN "type" IN ('thumbs_up', 'copy') THEN 'positive' ELSE 'negative' END,
+        1.0,
+        json_object('event_id', event_id)
+    FROM ev WHERE "type" IN ('regenerate', 'thumbs_down', 'thumbs_up', 'copy', 'escalate')
+    UNION ALL
+    SELECT interaction_id, conversation_id,
+        CASE WHEN TRY_CAST("value" AS INTEGER) <= 2 THEN 'low_rating' ELSE 'high_rating' END,
+        CASE WHEN TRY_CAST("value" AS INTEGER) <= 2 THEN 'negative' ELSE 'positive' END,
+        CASE TRY_CAST("value" AS INTEGER) WHEN 1 THEN 1.0 WHEN 2 THEN 0.7 WHEN 4 THEN 0.7 ELSE 1.0 END,
+        json_object('event_id', event_id, 'rating', TRY_CAST("value" AS INTEGER))
+    FROM ev WHERE "type" = 'rating' AND TRY_CAST("value" AS INTEGER) <> 3
+    UNION ALL
+    SELECT interaction_id, conversation_id, 'negative_comment', 'negative', 1.0,
+        json_object('event_id', event_id, 'comment', left("value", 200))
+    FROM ev WHERE "type" = 'comment' AND contains_any(value_lower, $negative_comment_words)
+    UNION ALL
+    -- how much of the answer the user rewrote (1 - edit-distance ratio)
+    SELECT e.interaction_id, e.conversation_id, 'edit', 'negative',
+        levenshtein(left(t.response_content, 400), left(e."value", 400))
+            / greatest(length(left(t.response_content, 400)), length(left(e."value", 400)), 1),
+        json_object('event_id', e.event_id)
+    FROM ev e JOIN turns t USING (interaction_id)
+    WHERE e."type" = 'edit'
+)
+SELECT interaction_id, conversation_id, signal, polarity, least(greatest(strength, 0.0), 1.0),
+    evidence, $run_id
+FROM derived
+WHERE strength > 0;
