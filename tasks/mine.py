@@ -20,9 +20,9 @@ import duckdb
 import pyarrow as pa
 from prefect import task
 from prefect.cache_policies import NO_CACHE
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from tasks.signals import SignalSettings, select_scope
+from tasks.signals import SIGNALS, SignalSettings, select_scope
 from tasks.warehouse import connect, sql
 
 log = logging.getLogger(__name__)
@@ -53,7 +53,10 @@ class MiningSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    signal_weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_SIGNAL_WEIGHTS))
+    signal_weights: dict[str, float] = Field(
+        default_factory=lambda: dict(DEFAULT_SIGNAL_WEIGHTS),
+        description="Weights by signal; the ones given replace the defaults, the rest keep theirs.",
+    )
     badness_threshold: float = Field(0.5, ge=0, le=1, description="Cases at or above are bad.")
     near_miss_min_cost: float = Field(
         0.7, ge=0, description="User cost that marks a rule-clean answer as a near miss."
@@ -77,11 +80,23 @@ class MiningSettings(BaseModel):
     accepted_answer_trust: float = Field(
         0.35, ge=0, le=1, description="Weight of one user's complaint about an accepted answer."
     )
-    lsh_bands: int = Field(16, gt=0, description="MinHash-LSH bands.")
-    lsh_rows: int = Field(3, gt=0, description="MinHash rows per band.")
+    # 20 bands of 5 rows: texts with bigram Jaccard >= ~0.55 collide (1/20)^(1/5);
+    # looser bands chain different requests of one scene into one cluster.
+    lsh_bands: int = Field(20, gt=0, description="MinHash-LSH bands.")
+    lsh_rows: int = Field(5, gt=0, description="MinHash rows per band.")
     priority_floor: float = Field(
         0.25, ge=0, description="Added to mean user cost and deviation in the priority."
     )
+
+    @field_validator("signal_weights")
+    @classmethod
+    def _merge_weights(cls, given: dict[str, float]) -> dict[str, float]:
+        unknown = sorted(set(given) - set(SIGNALS))
+        if unknown:
+            raise ValueError(f"unknown signals {unknown}; known: {', '.join(SIGNALS)}")
+        if any(w < 0 for w in given.values()):
+            raise ValueError("signal weights must be >= 0 (positive signals subtract by polarity)")
+        return {**DEFAULT_SIGNAL_WEIGHTS, **given}
 
 
 @dataclass(frozen=True)

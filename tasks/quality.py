@@ -31,6 +31,7 @@ class MiningQuality:
     mined: int
     precision: float
     recall: float
+    cluster_purity: float = 0.0  # share of cases whose cluster's main (intent, language) is theirs
     recall_by_category: dict[str, float] = field(default_factory=dict)
     signal_reliability: list[SignalReliability] = field(default_factory=list)
 
@@ -44,12 +45,14 @@ def mining_quality(con: duckdb.DuckDBPyConnection, ground_truth: str | Path) -> 
         SignalReliability(name, fired, rel)
         for name, fired, rel in con.execute(sql("evaluate_signal_reliability")).fetchall()
     ]
+    purity = con.execute(sql("evaluate_cluster_purity")).fetchone()[0]
     return MiningQuality(
         interactions=interactions,
         truly_bad=truly_bad,
         mined=mined,
         precision=hits / mined if mined else 0.0,
         recall=hits / truly_bad if truly_bad else 0.0,
+        cluster_purity=purity or 0.0,
         recall_by_category=by_category,
         signal_reliability=reliability,
     )

@@ -70,6 +70,24 @@ DEFAULT_NEGATIVE_COMMENT_WORDS = [
 ]
 
 
+# Every signal this stage can write (negative, then positive).
+SIGNALS = (
+    "retry",
+    "rephrase",
+    "correction",
+    "edit",
+    "regenerate",
+    "thumbs_down",
+    "escalation",
+    "low_rating",
+    "negative_comment",
+    "abandonment",
+    "thumbs_up",
+    "copy",
+    "high_rating",
+)
+
+
 class SignalSettings(BaseModel):
     """How implicit signals are read from conversations."""
 

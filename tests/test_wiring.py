@@ -89,3 +89,16 @@ def test_readme_opens_with_the_two_setup_commands():
 
 def test_ci_calls_make_test():
     assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_readme_config_example_loads(tmp_path):
+    from flows.config import load_config
+
+    text = (ROOT / "README.md").read_text()
+    block = re.search(r"```toml\n(.*?)```", text, re.S)
+    assert block, "README shows a TOML config example"
+    path = tmp_path / "loop.toml"
+    path.write_text(block.group(1))
+    config = load_config(path)
+    assert config.mining.signal_weights["rephrase"] == 0.7
+    assert config.mining.signal_weights["correction"] == 1.0, "unlisted weights keep defaults"

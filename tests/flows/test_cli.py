@@ -101,6 +101,7 @@ def test_landing_without_kinds(tmp_path, capsys):
         ("landingg = 'x'", "landingg: Extra inputs are not permitted"),
         ("[ingest]\nmax_record_bytes = -5", "ingest.max_record_bytes"),
         ("dataset_name = 'Bad Name!'", "dataset_name"),
+        ("[mining]\nsignal_weights = { thumbs_dwn = 1.0 }", "unknown signals ['thumbs_dwn']"),
     ],
 )
 def test_bad_config(tmp_path, capsys, text, needle):

@@ -200,6 +200,7 @@ def test_quality_against_ground_truth(tmp_path, interactions, seed):
         "wrong_language",
     }
     assert min(q.recall_by_category.values()) >= 0.6, q.recall_by_category
+    assert q.cluster_purity >= 0.9, "a cluster holds one kind of request"
     reliability = {r.signal: r for r in q.signal_reliability}
     assert reliability["correction"].reliability > 0.9
     assert reliability["thumbs_up"].reliability < 0.1
