@@ -38,7 +38,7 @@ from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, ConfigDict, Field
 
 from tasks.errors import LandingError
-from tasks.warehouse import connect, sql
+from tasks.warehouse import connect, sql, transaction
 
 log = logging.getLogger(__name__)
 
@@ -422,6 +422,10 @@ def _forget(con: duckdb.DuckDBPyConnection, spec: _KindSpec, paths: list[str]) -
     con.execute(sql("delete_ingested_files"), {"paths": paths})
 
 
+class _ReadFailed(Exception):
+    """The typed reader rejected a batch: some line in it is malformed."""
+
+
 def _ingest_fast(
     con: duckdb.DuckDBPyConnection,
     spec: _KindSpec,
@@ -434,27 +438,25 @@ def _ingest_fast(
     Returns the files it finished and the ones that must be read carefully.
     """
     paths = [f.path for f, _, _ in batch]
-    con.begin()
+    # Row order is irrelevant on this path (no line numbers): let DuckDB write in any order.
+    con.execute(sql("set_preserve_insertion_order"), {"value": False})
     try:
-        _forget(con, spec, [f.path for f, _, changed in batch if changed])
-        # Row order is irrelevant here (no line numbers): let DuckDB write in any order.
-        con.execute(sql("set_preserve_insertion_order"), {"value": False})
-        con.execute(
-            sql(spec.fast_sql),
-            {
-                "files": paths,
-                "run_id": run_id,
-                "max_object_size": _reader_limit(settings),
-            },
-        )
-    except duckdb.Error as exc:
-        con.rollback()
+        with transaction(con):
+            _forget(con, spec, [f.path for f, _, changed in batch if changed])
+            try:
+                con.execute(
+                    sql(spec.fast_sql),
+                    {"files": paths, "run_id": run_id, "max_object_size": _reader_limit(settings)},
+                )
+            except duckdb.Error as exc:
+                raise _ReadFailed(str(exc).splitlines()[0]) from exc
+            done, dirty = _settle_fast_batch(con, spec, batch, run_id, settings)
+    except _ReadFailed as failed:
         if len(batch) == 1:
-            log.info("%s needs the careful path: %s", paths[0], str(exc).splitlines()[0])
+            log.info("%s needs the careful path: %s", paths[0], failed)
             return {}, batch
         # One malformed file fails the whole read: find it file by file.
-        done: dict[str, _FileResult] = {}
-        retry: list[tuple[LandedFile, Digest, bool]] = []
+        done, retry = {}, []
         for item in batch:
             d, r = _ingest_fast(con, spec, [item], run_id, settings)
             done.update(d)
@@ -462,36 +464,39 @@ def _ingest_fast(
         return done, retry
     finally:
         con.execute(sql("set_preserve_insertion_order"), {"value": True})
-    try:
-        ident = {"table": spec.table, "id": spec.id_column, "problem": spec.problem_macro}
-        params = {"files": paths, "run_id": run_id}
-        broken = con.execute(
-            sql("find_broken_files", **ident), {**params, "max_bytes": settings.max_record_bytes}
-        ).fetchall()
-        repeating = con.execute(sql("find_files_repeating_ids", **ident), params).fetchall()
-        dirty = {row[0] for row in broken + repeating}
-        if dirty:
-            con.execute(sql("delete_file_rows", table=spec.table), {"files": sorted(dirty)})
-        counts = dict(
-            con.execute(
-                sql("count_fresh_rows", table=spec.table), {"files": paths, "run_id": run_id}
-            ).fetchall()
-        )
-        done = {}
-        for f, digest, _ in batch:
-            if f.path in dirty:
-                continue
-            n = counts.get(f.path, 0)
-            result = _FileResult("ingested" if n else "empty_file", "fast", n, n, 0, 0)
-            if n == 0:
-                _insert_file_quarantine(con, spec, f, run_id, "empty_file", "no records")
-            _record_file(con, f, digest, run_id, result)
-            done[f.path] = result
-        con.commit()
-    except BaseException:
-        con.rollback()
-        raise
     return done, [item for item in batch if item[0].path in dirty]
+
+
+def _settle_fast_batch(
+    con: duckdb.DuckDBPyConnection,
+    spec: _KindSpec,
+    batch: list[tuple[LandedFile, Digest, bool]],
+    run_id: str,
+    settings: IngestSettings,
+) -> tuple[dict[str, _FileResult], set[str]]:
+    """Take back the files whose rows break a rule or repeat an id; record the rest."""
+    paths = [f.path for f, _, _ in batch]
+    ident = {"table": spec.table, "id": spec.id_column, "problem": spec.problem_macro}
+    params = {"files": paths, "run_id": run_id}
+    broken = con.execute(
+        sql("find_broken_files", **ident), {**params, "max_bytes": settings.max_record_bytes}
+    ).fetchall()
+    repeating = con.execute(sql("find_files_repeating_ids", **ident), params).fetchall()
+    dirty = {row[0] for row in broken + repeating}
+    if dirty:
+        con.execute(sql("delete_file_rows", table=spec.table), {"files": sorted(dirty)})
+    counts = dict(con.execute(sql("count_fresh_rows", table=spec.table), params).fetchall())
+    done: dict[str, _FileResult] = {}
+    for f, digest, _ in batch:
+        if f.path in dirty:
+            continue
+        n = counts.get(f.path, 0)
+        result = _FileResult("ingested" if n else "empty_file", "fast", n, n, 0, 0)
+        if n == 0:
+            _insert_file_quarantine(con, spec, f, run_id, "empty_file", "no records")
+        _record_file(con, f, digest, run_id, result)
+        done[f.path] = result
+    return done, dirty
 
 
 def _reader_limit(settings: IngestSettings) -> int:
@@ -530,8 +535,7 @@ def _ingest_careful(
         detail = str(exc).splitlines()[0][:500]
         log.warning("%s is unreadable: %s", f.path, detail)
         return _quarantine_file(con, spec, f, digest, changed, run_id, "unreadable_file", detail)
-    con.begin()
-    try:
+    with transaction(con):
         _forget(con, spec, [f.path])
         con.execute(sql("insert_stage_lines"), {"path": f.path})
         con.execute(sql("insert_stage_rejects"), {"path": f.path})
@@ -551,10 +555,6 @@ def _ingest_careful(
         if result.status == "empty_file":
             _insert_file_quarantine(con, spec, f, run_id, "empty_file", "no records")
         _record_file(con, f, digest, run_id, result)
-        con.commit()
-    except BaseException:
-        con.rollback()
-        raise
     return result
 
 
@@ -568,17 +568,12 @@ def _quarantine_file(
     reason: str,
     detail: str,
 ) -> _FileResult:
-    con.begin()
-    try:
+    with transaction(con):
         if changed:
             _forget(con, spec, [f.path])
         _insert_file_quarantine(con, spec, f, run_id, reason, detail)
         result = _FileResult(reason)
         _record_file(con, f, digest, run_id, result)
-        con.commit()
-    except BaseException:
-        con.rollback()
-        raise
     return result
 
 

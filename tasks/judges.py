@@ -19,7 +19,7 @@ from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, ConfigDict, Field
 
 from tasks.signals import SignalSettings, select_scope
-from tasks.warehouse import connect, sql
+from tasks.warehouse import connect, sql, transaction
 
 log = logging.getLogger(__name__)
 
@@ -91,8 +91,7 @@ def judge_with_rules(
     settings = settings or RuleSettings()
     signal_settings = signal_settings or SignalSettings()
     select_scope(con, signal_settings.abandon_after_s)
-    con.begin()
-    try:
+    with transaction(con):
         con.execute(sql("delete_scope_judgments"))
         con.execute(
             sql("insert_rule_judgments"),
@@ -106,10 +105,6 @@ def judge_with_rules(
         )
         by_judge = dict(con.execute(sql("count_scope_judgments")).fetchall())
         interactions = con.execute(sql("count_scope_interactions")).fetchone()[0]
-        con.commit()
-    except BaseException:
-        con.rollback()
-        raise
     summary = JudgeSummary(interactions, sum(by_judge.values()), by_judge)
     log.info("rule judges: %d fired over %d interactions", summary.fired, interactions)
     return summary

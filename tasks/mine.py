@@ -23,7 +23,7 @@ from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tasks.signals import SIGNALS, SignalSettings, select_scope
-from tasks.warehouse import connect, sql
+from tasks.warehouse import connect, sql, transaction
 
 log = logging.getLogger(__name__)
 
@@ -126,8 +126,7 @@ def mine_bad_cases(
     signal_settings = signal_settings or SignalSettings()
     conversations, _ = select_scope(con, signal_settings.abandon_after_s)
     weights = [{"signal": k, "weight": v} for k, v in sorted(settings.signal_weights.items())]
-    con.begin()
-    try:
+    with transaction(con):
         con.execute(sql("delete_scope_rows", table="bad_cases"))
         con.execute(
             sql("insert_bad_cases"),
@@ -152,10 +151,6 @@ def mine_bad_cases(
         con.execute(sql("insert_mined_conversations"), {"run_id": run_id})
         interactions = con.execute(sql("count_scope_interactions")).fetchone()[0]
         new_cases, near_misses = con.execute(sql("count_scope_cases")).fetchone()
-        con.commit()
-    except BaseException:
-        con.rollback()
-        raise
     top_clusters = top_bad_case_clusters(con, top)
     summary = MiningSummary(
         conversations, interactions, new_cases, near_misses or 0, clusters, top_clusters

@@ -10,7 +10,7 @@ import duckdb
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from tasks.warehouse import connect, sql
+from tasks.warehouse import connect, sql, transaction
 
 
 def record_run_start(
@@ -21,21 +21,20 @@ def record_run_start(
     flow_run_id: str | None = None,
 ) -> None:
     """Write the ``running`` row of a run (replacing one left by a killed attempt)."""
-    con.begin()
-    con.execute(sql("delete_run"), {"run_id": run_id})
-    con.execute(
-        sql("insert_run_row"),
-        {
-            "run_id": run_id,
-            "flow_run_id": flow_run_id,
-            "landing": config.get("landing"),
-            "warehouse": config.get("warehouse"),
-            "datasets": config.get("datasets"),
-            "config_hash": config_hash,
-            "config": json.dumps(config, sort_keys=True),
-        },
-    )
-    con.commit()
+    with transaction(con):
+        con.execute(sql("delete_run"), {"run_id": run_id})
+        con.execute(
+            sql("insert_run_row"),
+            {
+                "run_id": run_id,
+                "flow_run_id": flow_run_id,
+                "landing": config.get("landing"),
+                "warehouse": config.get("warehouse"),
+                "datasets": config.get("datasets"),
+                "config_hash": config_hash,
+                "config": json.dumps(config, sort_keys=True),
+            },
+        )
 
 
 def record_run_end(

@@ -17,7 +17,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, ConfigDict, Field
 
-from tasks.warehouse import connect, sql
+from tasks.warehouse import connect, sql, transaction
 
 log = logging.getLogger(__name__)
 
@@ -147,8 +147,7 @@ def derive_signals(
     """
     settings = settings or SignalSettings()
     conversations, watermark = select_scope(con, settings.abandon_after_s)
-    con.begin()
-    try:
+    with transaction(con):
         con.execute(sql("delete_scope_rows", table="signals"))
         con.execute(
             sql("insert_signals"),
@@ -165,10 +164,6 @@ def derive_signals(
         )
         by_signal = dict(con.execute(sql("count_scope_signals")).fetchall())
         interactions = con.execute(sql("count_scope_interactions")).fetchone()[0]
-        con.commit()
-    except BaseException:
-        con.rollback()
-        raise
     summary = SignalSummary(conversations, interactions, sum(by_signal.values()), by_signal)
     log.info("signals: %d over %d conversations", summary.signals, conversations)
     return summary

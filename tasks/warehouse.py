@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -122,3 +124,15 @@ def table_names(con: duckdb.DuckDBPyConnection) -> set[str]:
     """Names of the tables in the warehouse's main schema."""
     rows = con.execute(sql("list_tables")).fetchall()
     return {r[0] for r in rows}
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Run the block in one transaction: committed if it completes, rolled back if it raises."""
+    con.begin()
+    try:
+        yield con
+    except BaseException:
+        con.rollback()
+        raise
+    con.commit()
