@@ -14,7 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Role = Literal["system", "user", "assistant", "tool"]
 ROLES: tuple[str, ...] = ("system", "user", "assistant", "tool")
@@ -39,7 +39,8 @@ class Message(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     role: Role
-    content: str | None = None
+    # Text, or OpenAI content parts ([{"type": "text", "text": ...}]); parts are kept as JSON text.
+    content: str | list[dict[str, Any]] | None = None
     name: str | None = None
     tool_call_id: str | None = None
     tool_calls: list[dict[str, Any]] | None = None
@@ -54,10 +55,17 @@ class Response(BaseModel):
     finish_reason: str | None = None
 
 
+def _iso_timestamp(value: Any) -> Any:
+    if not isinstance(value, str):
+        raise ValueError("ts must be an ISO-8601 string, e.g. 2026-11-01T08:00:00Z")
+    return value
+
+
 class Interaction(BaseModel):
     """One assistant response, with the chat context that was sent to the model."""
 
-    model_config = ConfigDict(extra="allow")
+    # Numbers in id fields are read as text, as ingestion does.
+    model_config = ConfigDict(extra="allow", coerce_numbers_to_str=True)
 
     interaction_id: str = Field(min_length=1)
     conversation_id: str = Field(min_length=1)
@@ -68,10 +76,12 @@ class Interaction(BaseModel):
     model: str = Field(min_length=1)
     messages: list[Message] = Field(min_length=1)
     response: Response
-    latency_ms: int | None = Field(default=None, ge=0)
+    latency_ms: float | None = Field(default=None, ge=0, description="stored as whole ms")
     prompt_tokens: int | None = Field(default=None, ge=0)
     completion_tokens: int | None = Field(default=None, ge=0)
     metadata: dict[str, Any] | None = None
+
+    _ts_is_text = field_validator("ts", mode="before")(_iso_timestamp)
 
     @model_validator(mode="after")
     def _ends_with_user_turn(self) -> Interaction:
@@ -83,7 +93,7 @@ class Interaction(BaseModel):
 class FeedbackEvent(BaseModel):
     """Explicit feedback on one interaction."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", coerce_numbers_to_str=True)
 
     event_id: str = Field(min_length=1)
     interaction_id: str = Field(min_length=1)
@@ -95,11 +105,11 @@ class FeedbackEvent(BaseModel):
         description="edited text for edit, 1-5 for rating, text for comment, else null",
     )
 
+    _ts_is_text = field_validator("ts", mode="before")(_iso_timestamp)
+
     @model_validator(mode="after")
     def _value_fits_type(self) -> FeedbackEvent:
-        if self.type == EventType.RATING and not (
-            isinstance(self.value, int) and 1 <= self.value <= 5
-        ):
+        if self.type == EventType.RATING and str(self.value) not in {"1", "2", "3", "4", "5"}:
             raise ValueError("a rating's value must be an integer from 1 to 5")
         if self.type in (EventType.EDIT, EventType.COMMENT) and not (
             isinstance(self.value, str) and self.value.strip()

@@ -56,6 +56,22 @@ INTERACTIONS = {
             {"role": "tool", "content": "sunny", "tool_call_id": "t1"},
         ],
     },
+    "ts_with_offset": {**GOOD_INTERACTION, "ts": "2026-11-01T08:00:00+08:00"},
+    "ts_without_zone": {**GOOD_INTERACTION, "ts": "2026-11-01T08:00:00"},
+    "ts_with_fraction": {**GOOD_INTERACTION, "ts": "2026-11-01T08:00:00.123456Z"},
+    "ts_as_epoch_number": {**GOOD_INTERACTION, "ts": 1793520000},
+    "content_parts": {
+        **GOOD_INTERACTION,
+        "messages": [{"role": "user", "content": [{"type": "text", "text": "Hi"}]}],
+    },
+    "extra_fields": {**GOOD_INTERACTION, "session": {"a": 1}, "tags": ["x"]},
+    "turn_as_numeric_text": {**GOOD_INTERACTION, "turn_index": "1"},
+    "fractional_latency": {**GOOD_INTERACTION, "latency_ms": 900.5},
+    "numeric_id": {**GOOD_INTERACTION, "interaction_id": 12345},
+    "message_name": {
+        **GOOD_INTERACTION,
+        "messages": [{"role": "user", "content": "hi", "name": "bo"}],
+    },
     "missing_id": _without(GOOD_INTERACTION, "interaction_id"),
     "missing_response": _without(GOOD_INTERACTION, "response"),
     "null_ts": {**GOOD_INTERACTION, "ts": None},
@@ -82,6 +98,8 @@ EVENTS = {
     "unknown_type": {**GOOD_EVENT, "type": "applause"},
     "missing_type": _without(GOOD_EVENT, "type"),
     "bad_ts": {**GOOD_EVENT, "ts": "yesterday"},
+    "rating_as_text": {**GOOD_EVENT, "value": "4"},
+    "numeric_event_id": {**GOOD_EVENT, "event_id": 7},
 }
 
 
@@ -119,3 +137,17 @@ def _agree(tmp_path, kind: str, model, record: dict) -> None:
             f"{path_name} path: SQL accepted={accepted}, pydantic={expected}"
         )
         con.close()
+
+
+@pytest.mark.parametrize("newline", [b"\n", b"\r\n"])
+def test_line_endings_and_byte_order_mark(tmp_path, newline):
+    lines = [json.dumps({**GOOD_INTERACTION, "interaction_id": f"i{k}"}).encode() for k in range(3)]
+    lines.insert(1, b"{broken")
+    path = tmp_path / "interactions" / "dt=2026-11-01" / "part.jsonl"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"\xef\xbb\xbf" + newline.join(lines) + newline)
+    con = connect(":memory:")
+    summary = ingest_logs(con, tmp_path, "r1")
+    assert (summary.inserted, summary.quarantined) == (3, 1)
+    assert con.execute("SELECT line_no, reason FROM quarantine").fetchall() == [(2, "invalid_json")]
+    con.close()
