@@ -1,0 +1,131 @@
+"""A real OpenAI-compatible HTTP server on loopback, with scripted answers and faults.
+
+Tests and benchmarks point the ``openai`` client at it (``base_url``) instead of
+mocking transports. A script decides each reply from the request: content,
+latency, an HTTP error status (with ``Retry-After``), or a hang past the
+client's timeout. Every request is recorded with its arrival time.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass
+class Reply:
+    """What the server answers to one request."""
+
+    content: str = "ok"
+    status: int = 200
+    latency_s: float = 0.0
+    retry_after: str | None = None
+    prompt_tokens: int = 10
+    completion_tokens: int = 5
+
+
+@dataclass
+class Seen:
+    """One request as the server received it."""
+
+    body: dict
+    arrived: float
+    headers: dict[str, str] = field(default_factory=dict)  # names lower-cased
+
+
+Script = Callable[[dict, int], Reply]  # (request body, 0-based request number) -> reply
+
+
+class LLMServer:
+    """``with LLMServer(script) as server: client(base_url=server.base_url)``."""
+
+    def __init__(self, script: Script | None = None) -> None:
+        self.script: Script = script or (lambda body, n: Reply())
+        self.seen: list[Seen] = []
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self._lock = threading.Lock()
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args) -> None:  # keep test output clean
+                pass
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", 0))
+                body = json.loads(self.rfile.read(length) or b"{}")
+                with server._lock:
+                    n = len(server.seen)
+                    server.seen.append(
+                        Seen(
+                            body, time.monotonic(), {k.lower(): v for k, v in self.headers.items()}
+                        )
+                    )
+                    server.in_flight += 1
+                    server.max_in_flight = max(server.max_in_flight, server.in_flight)
+                try:
+                    reply = server.script(body, n)
+                    if reply.latency_s:
+                        time.sleep(reply.latency_s)
+                    self._answer(body, reply)
+                finally:
+                    with server._lock:
+                        server.in_flight -= 1
+
+            def _answer(self, body: dict, reply: Reply) -> None:
+                if reply.status != 200:
+                    payload = {"error": {"message": f"scripted {reply.status}", "type": "test"}}
+                else:
+                    payload = {
+                        "id": "chatcmpl-test",
+                        "object": "chat.completion",
+                        "created": int(time.time()),
+                        "model": body.get("model", "test-model"),
+                        "choices": [
+                            {
+                                "index": 0,
+                                "message": {"role": "assistant", "content": reply.content},
+                                "finish_reason": "stop",
+                            }
+                        ],
+                        "usage": {
+                            "prompt_tokens": reply.prompt_tokens,
+                            "completion_tokens": reply.completion_tokens,
+                            "total_tokens": reply.prompt_tokens + reply.completion_tokens,
+                        },
+                    }
+                data = json.dumps(payload).encode()
+                try:
+                    self.send_response(reply.status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    if reply.retry_after is not None:
+                        self.send_header("Retry-After", reply.retry_after)
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up (timeout): nothing to answer
+
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}/v1"
+
+    def __enter__(self) -> LLMServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join(timeout=5)
