@@ -102,3 +102,13 @@ def test_readme_config_example_loads(tmp_path):
     config = load_config(path)
     assert config.mining.signal_weights["rephrase"] == 0.7
     assert config.mining.signal_weights["correction"] == 1.0, "unlisted weights keep defaults"
+
+
+def test_every_prompt_is_used_and_renders():
+    from tasks.rubric_judge import build_messages
+
+    prompts = sorted(p.stem for p in (ROOT / "tasks" / "prompts").glob("*.md"))
+    code = "\n".join(p.read_text() for p in CODE)
+    assert prompts and all(f'"{name}"' in code for name in prompts), prompts
+    [message] = build_messages([{"role": "user", "content": "hi"}], "hello")
+    assert "{" not in message["content"].split("<conversation>")[0], "no placeholder left"
