@@ -80,6 +80,11 @@ class _KindSpec:
     fast_sql: str
     careful_sql: str
 
+    @property
+    def identifiers(self) -> dict[str, str]:
+        """The ``{{table}}``, ``{{id}}`` and ``{{problem}}`` names of the shared SQL files."""
+        return {"table": self.table, "id": self.id_column, "problem": self.problem_macro}
+
 
 _SPECS = {
     "interactions": _KindSpec(
@@ -476,7 +481,7 @@ def _settle_fast_batch(
 ) -> tuple[dict[str, _FileResult], set[str]]:
     """Take back the files whose rows break a rule or repeat an id; record the rest."""
     paths = [f.path for f, _, _ in batch]
-    ident = {"table": spec.table, "id": spec.id_column, "problem": spec.problem_macro}
+    ident = spec.identifiers
     params = {"files": paths, "run_id": run_id}
     broken = con.execute(
         sql("find_broken_files", **ident), {**params, "max_bytes": settings.max_record_bytes}
@@ -515,7 +520,7 @@ def _ingest_careful(
     settings: IngestSettings,
 ) -> _FileResult:
     """Read one file record by record, quarantining each bad record with its reason."""
-    ident = {"table": spec.table, "id": spec.id_column, "problem": spec.problem_macro}
+    ident = spec.identifiers
     con.execute(sql("create_stage_lines"))
     try:
         # Only the read itself may fail because of the file; any later error is ours and raises.

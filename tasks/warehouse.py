@@ -21,8 +21,6 @@ from tasks.errors import WarehouseBusyError, WarehouseError
 
 log = logging.getLogger(__name__)
 
-DEFAULT_WAREHOUSE = ".badcase/warehouse.duckdb"
-
 
 _IDENTIFIER = re.compile(r"\{\{(\w+)\}\}")
 
@@ -118,12 +116,6 @@ def connect(
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create the warehouse tables that do not exist yet (idempotent)."""
     con.execute(sql("create_tables"))
-
-
-def table_names(con: duckdb.DuckDBPyConnection) -> set[str]:
-    """Names of the tables in the warehouse's main schema."""
-    rows = con.execute(sql("list_tables")).fetchall()
-    return {r[0] for r in rows}
 
 
 @contextmanager
