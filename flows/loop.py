@@ -65,14 +65,12 @@ def bad_case_loop(config: LoopConfig | None = None) -> LoopSummary:
     run_id = flow_run_id or str(uuid.uuid4())
     warehouse = str(Path(config.warehouse).expanduser().resolve())
     start_run_task(warehouse, run_id, config.model_dump(), config.config_hash(), flow_run_id)
-    memory = config.duckdb.memory_limit
+    db = {"memory_limit": config.duckdb.memory_limit, "threads": config.duckdb.threads}
     try:
-        ingest = ingest_logs_task(
-            warehouse, config.landing, run_id, config.ingest, memory, config.duckdb.threads
-        )
-        signals = derive_signals_task(warehouse, run_id, config.signals, memory)
-        judges = judge_with_rules_task(warehouse, run_id, config.rules, config.signals, memory)
-        mining = mine_bad_cases_task(warehouse, run_id, config.mining, config.signals, memory)
+        ingest = ingest_logs_task(warehouse, config.landing, run_id, config.ingest, **db)
+        signals = derive_signals_task(warehouse, run_id, config.signals, **db)
+        judges = judge_with_rules_task(warehouse, run_id, config.rules, config.signals, **db)
+        mining = mine_bad_cases_task(warehouse, run_id, config.mining, config.signals, **db)
     except BaseException as exc:
         finish_run_task(warehouse, run_id, "failed", None, f"{type(exc).__name__}: {exc}")
         raise

@@ -117,7 +117,8 @@ def judge_with_rules_task(
     settings: RuleSettings,
     signal_settings: SignalSettings,
     memory_limit: str | None = None,
+    threads: int | None = None,
 ) -> JudgeSummary:
     """Prefect task: open the warehouse and run :func:`judge_with_rules`."""
-    with closing(connect(warehouse, memory_limit=memory_limit)) as con:
+    with closing(connect(warehouse, memory_limit=memory_limit, threads=threads)) as con:
         return judge_with_rules(con, run_id, settings, signal_settings)

@@ -222,7 +222,8 @@ def mine_bad_cases_task(
     settings: MiningSettings,
     signal_settings: SignalSettings,
     memory_limit: str | None = None,
+    threads: int | None = None,
 ) -> MiningSummary:
     """Prefect task: open the warehouse and run :func:`mine_bad_cases`."""
-    with closing(connect(warehouse, memory_limit=memory_limit)) as con:
+    with closing(connect(warehouse, memory_limit=memory_limit, threads=threads)) as con:
         return mine_bad_cases(con, run_id, settings, signal_settings)

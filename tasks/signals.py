@@ -171,8 +171,12 @@ def derive_signals(
 
 @task(name="derive-signals", cache_policy=NO_CACHE)
 def derive_signals_task(
-    warehouse: str, run_id: str, settings: SignalSettings, memory_limit: str | None = None
+    warehouse: str,
+    run_id: str,
+    settings: SignalSettings,
+    memory_limit: str | None = None,
+    threads: int | None = None,
 ) -> SignalSummary:
     """Prefect task: open the warehouse and run :func:`derive_signals`."""
-    with closing(connect(warehouse, memory_limit=memory_limit)) as con:
+    with closing(connect(warehouse, memory_limit=memory_limit, threads=threads)) as con:
         return derive_signals(con, run_id, settings)
