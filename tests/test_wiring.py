@@ -105,10 +105,17 @@ def test_readme_config_example_loads(tmp_path):
 
 
 def test_every_prompt_is_used_and_renders():
-    from tasks.rubric_judge import build_messages
+    from tasks import pairwise_judge, rubric_judge
+    from tasks.prompting import prompt_names, template
 
-    prompts = sorted(p.stem for p in (ROOT / "tasks" / "prompts").glob("*.md"))
+    prompts = prompt_names()
     code = "\n".join(p.read_text() for p in CODE)
     assert prompts and all(f'"{name}"' in code for name in prompts), prompts
-    [message] = build_messages([{"role": "user", "content": "hi"}], "hello")
-    assert "{" not in message["content"].split("<conversation>")[0], "no placeholder left"
+    convo = [{"role": "user", "content": "hi {there}"}]
+    rendered = [
+        rubric_judge.build_messages(convo, "hello")[0]["content"],
+        pairwise_judge.build_messages(convo, "one", "two")[0]["content"],
+        template("format_repair").format(problem="p", answer_format="f"),
+    ]
+    for text in rendered:
+        assert not re.search(r"\{[a-z_]+\}", text.replace("{there}", "")), "placeholder left"

@@ -121,13 +121,13 @@ def _judge(script):
 
 def test_judge_answer_happy_path():
     outcome, seen = _judge(lambda body, n: Reply(GOOD_REPLY))
-    assert outcome.verdict.verdict == "bad" and outcome.error is None and outcome.calls == 1
+    assert outcome.result.verdict == "bad" and outcome.error is None and outcome.calls == 1
     assert len(seen) == 1 and "护照，身份证。" in seen[0].body["messages"][0]["content"]
 
 
 def test_one_repair_attempt_then_a_verdict():
     outcome, seen = _judge(lambda body, n: Reply("The answer is bad." if n == 0 else GOOD_REPLY))
-    assert outcome.verdict.score == 2 and outcome.calls == 2
+    assert outcome.result.score == 2 and outcome.calls == 2
     repair = seen[1].body["messages"]
     assert repair[-2] == {"role": "assistant", "content": "The answer is bad."}
     assert "no <rubric> block" in repair[-1]["content"]
@@ -135,6 +135,6 @@ def test_one_repair_attempt_then_a_verdict():
 
 def test_still_malformed_after_repair_is_a_parse_error_not_a_verdict():
     outcome, seen = _judge(lambda body, n: Reply("<answer>verdict: good\nscore: 9</answer>"))
-    assert outcome.verdict is None and outcome.calls == 2 and len(seen) == 2
+    assert outcome.result is None and outcome.calls == 2 and len(seen) == 2
     assert outcome.error == "parse_error: no <rubric> block"
     assert outcome.raw.count("verdict: good") == 2, "the raw output is kept"
