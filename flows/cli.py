@@ -60,6 +60,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     schema = sub.add_parser("schema", help="print the JSON Schema of a log record kind")
     schema.add_argument("kind", choices=("interactions", "events"))
+
+    review = sub.add_parser("review", help="the human review queue: export items, import work")
+    review_sub = review.add_subparsers(dest="review_command", required=True, metavar="ACTION")
+    export = review_sub.add_parser("export", help="write pending items as JSONL (+ CSV beside it)")
+    export.add_argument("--out", required=True, help="JSONL file to write (the CSV gets .csv)")
+    export.add_argument(
+        "--kind",
+        choices=("judge_calibration", "expert_repair"),
+        action="append",
+        help="only this kind (repeatable; default: all)",
+    )
+    imp = review_sub.add_parser("import", help="read completed rows back (all or nothing)")
+    imp.add_argument("file", help="a completed export, JSONL or CSV")
+    for action in (export, imp):
+        action.add_argument("--warehouse", help="DuckDB warehouse file")
+        action.add_argument("--config", help="TOML config file (flags override it)")
     return parser
 
 
@@ -79,6 +95,8 @@ def main(argv: list[str] | None = None) -> int:
             return _demo(args)
         if args.command == "generate-logs":
             return _generate(args)
+        if args.command == "review":
+            return _review(args)
         return _schema(args)
     except BadcaseError as exc:
         return _error(str(exc))
@@ -174,6 +192,21 @@ def _report(summary) -> None:
         f"signals: {summary.signals.signals} over {mine.conversations} conversations; "
         f"rule judges fired {summary.judges.fired} times"
     )
+    llm = summary.llm_judge
+    if llm.ran:
+        verdicts = ", ".join(f"{k} {n}" for k, n in llm.verdicts.items()) or "none"
+        _say(
+            f"LLM judge ({llm.model}): {llm.selected} judged, {llm.cached} cached; verdicts "
+            f"{verdicts}; {llm.parse_errors} parse errors, "
+            f"{sum(llm.call_failures.values())} failed calls; {llm.queued_for_calibration} "
+            "sent to people for calibration"
+        )
+        if llm.budget_notice:
+            _say(f"  stopped early: {llm.budget_notice}")
+    else:
+        _say(llm.notice or "LLM judges skipped")
+    for key in mine.untrusted_judges:
+        _say(f"  judge {key} disagrees with people: not counted as sole evidence")
     _say(
         f"mining: {mine.bad_cases} bad cases ({mine.near_misses} near misses) in "
         f"{mine.clusters} clusters"
@@ -181,6 +214,42 @@ def _report(summary) -> None:
     for c in mine.top_clusters[:3]:
         _say(f"  {c['scene']:<8} {c['size']:>6} cases  {str(c['example_request'])[:70]}")
     _say(f"warehouse: {summary.warehouse}")
+
+
+def _review(args: argparse.Namespace) -> int:
+    from contextlib import closing
+
+    from flows.config import load_config
+    from tasks.calibration import update_judge_agreement
+    from tasks.review import KINDS, export_review, import_review, queue_counts
+    from tasks.warehouse import connect
+
+    config = load_config(args.config, warehouse=args.warehouse)
+    with closing(connect(config.warehouse)) as con:
+        if args.review_command == "export":
+            try:
+                summary = export_review(con, args.out, tuple(args.kind or KINDS))
+            except OSError as exc:
+                return _error(f"cannot write {args.out}: {exc}")
+            kinds = ", ".join(f"{k} {n}" for k, n in summary.by_kind.items()) or "none pending"
+            _say(f"exported {summary.items} items ({kinds}) to {summary.jsonl} and {summary.csv}")
+            return EXIT_OK
+        summary = import_review(con, args.file)
+        _say(
+            f"imported {summary.imported} of {summary.rows} rows from {summary.file} "
+            f"({summary.already_imported} already imported, {summary.not_reviewed} not "
+            "reviewed yet)"
+        )
+        for kind, states in queue_counts(con).items():
+            _say(f"  queue {kind}: " + ", ".join(f"{s} {n}" for s, n in states.items()))
+        for a in update_judge_agreement(con):
+            if a.scene == "*":
+                kappa = "n/a" if a.kappa is None else f"{a.kappa:.2f}"
+                _say(
+                    f"  {a.judge} ({a.model}): kappa {kappa} vs people on {a.labels} labels "
+                    f"(agreement {a.agreement:.2f})"
+                )
+    return EXIT_OK
 
 
 def _run(args: argparse.Namespace) -> int:

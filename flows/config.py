@@ -13,9 +13,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from tasks.calibration import CalibrationSettings
 from tasks.errors import ConfigError
 from tasks.ingest import IngestSettings
 from tasks.judges import RuleSettings
+from tasks.llm import LLMSettings
+from tasks.llm_judge import JudgeSettings
 from tasks.mine import MiningSettings
 from tasks.signals import SignalSettings
 
@@ -54,6 +57,9 @@ class LoopConfig(BaseModel):
     signals: SignalSettings = SignalSettings()
     rules: RuleSettings = RuleSettings()
     mining: MiningSettings = MiningSettings()
+    llm: LLMSettings = LLMSettings()
+    judge: JudgeSettings = JudgeSettings()
+    calibration: CalibrationSettings = CalibrationSettings()
 
     def config_hash(self) -> str:
         """A short, stable hash of every setting (recorded with each run)."""

@@ -19,6 +19,8 @@ from prefect.runtime import flow_run
 from flows.config import LoopConfig
 from tasks.ingest import IngestSummary, ingest_logs_task
 from tasks.judges import JudgeSummary, judge_with_rules_task
+from tasks.llm import resolve_llm
+from tasks.llm_judge import NO_LLM_NOTICE, LLMJudgeSummary, judge_with_llm_task
 from tasks.mine import MiningSummary, mine_bad_cases_task
 from tasks.runs import finish_run_task, start_run_task
 from tasks.signals import SignalSummary, derive_signals_task
@@ -37,6 +39,7 @@ class LoopSummary:
     ingest: IngestSummary
     signals: SignalSummary
     judges: JudgeSummary
+    llm_judge: LLMJudgeSummary
     mining: MiningSummary
 
     def as_dict(self) -> dict:
@@ -48,6 +51,7 @@ class LoopSummary:
             "ingest": self.ingest.as_dict(),
             "signals": asdict(self.signals),
             "judges": asdict(self.judges),
+            "llm_judge": asdict(self.llm_judge),
             "mining": asdict(self.mining),
         }
 
@@ -70,12 +74,32 @@ def bad_case_loop(config: LoopConfig | None = None) -> LoopSummary:
         ingest = ingest_logs_task(warehouse, config.landing, run_id, config.ingest, **db)
         signals = derive_signals_task(warehouse, run_id, config.signals, **db)
         judges = judge_with_rules_task(warehouse, run_id, config.rules, config.signals, **db)
-        mining = mine_bad_cases_task(warehouse, run_id, config.mining, config.signals, **db)
+        if not config.judge.enabled:
+            llm_judge = LLMJudgeSummary(
+                notice="LLM judges disabled in the config ([judge] enabled)"
+            )
+        elif resolve_llm(config.llm) is None:
+            llm_judge = LLMJudgeSummary(notice=NO_LLM_NOTICE)
+            logger.warning(NO_LLM_NOTICE)
+        else:
+            llm_judge = judge_with_llm_task(
+                warehouse,
+                run_id,
+                config.judge,
+                config.llm,
+                config.mining,
+                config.signals,
+                config.calibration,
+                **db,
+            )
+        mining = mine_bad_cases_task(
+            warehouse, run_id, config.mining, config.signals, config.calibration, **db
+        )
     except BaseException as exc:
         finish_run_task(warehouse, run_id, "failed", None, f"{type(exc).__name__}: {exc}")
         raise
     summary = LoopSummary(
-        run_id, "completed", warehouse, config.datasets, ingest, signals, judges, mining
+        run_id, "completed", warehouse, config.datasets, ingest, signals, judges, llm_judge, mining
     )
     finish_run_task(warehouse, run_id, "completed", summary.as_dict())
     create_markdown_artifact(
@@ -151,6 +175,7 @@ def render_summary(summary: LoopSummary, config: LoopConfig) -> str:
         "|---|---:|",
         *[f"| `{k}` | {v} |" for k, v in jud.by_judge.items()],
     ]
+    lines += _llm_section(summary.llm_judge, mine)
     if mine.top_clusters:
         lines += [
             "",
@@ -164,3 +189,47 @@ def render_summary(summary: LoopSummary, config: LoopConfig) -> str:
                 f"| {example} |"
             )
     return "\n".join(lines) + "\n"
+
+
+def _llm_section(llm: LLMJudgeSummary, mine: MiningSummary) -> list[str]:
+    """The LLM judge and calibration part of the summary."""
+    lines = ["", "## LLM judges", ""]
+    if not llm.ran:
+        lines.append(f"_{llm.notice}_")
+    else:
+        verdicts = ", ".join(f"{k} {n}" for k, n in llm.verdicts.items()) or "none"
+        reasons = ", ".join(f"{k} {n}" for k, n in llm.by_reason.items()) or "none"
+        failures = ", ".join(f"{k} {n}" for k, n in llm.call_failures.items()) or "none"
+        lines += [
+            f"`{llm.model}` with prompt `{llm.prompt_version}`: {llm.candidates} candidates, "
+            f"{llm.cached} already judged (cache), {llm.over_limit} over the per-run limit, "
+            f"**{llm.selected} judged** ({reasons}).",
+            "",
+            f"- verdicts: {verdicts}; parse errors (raw output kept): {llm.parse_errors}; "
+            f"failed calls: {failures}",
+            f"- {llm.requests} requests ({llm.retries} retries), {llm.prompt_tokens} prompt + "
+            f"{llm.completion_tokens} completion tokens, {llm.seconds:.1f} s",
+            f"- {llm.queued_for_calibration} items sent to people blind for calibration",
+        ]
+        if llm.budget_notice:
+            lines.append(
+                f"- **stopped early: {llm.budget_notice}**; {llm.budget_skipped} items are "
+                "recorded as `budget_exhausted` and judged next run"
+            )
+    overall = [a for a in mine.judge_agreement if a["scene"] == "*"]
+    if overall:
+        lines += ["", "| judge | model | labels | agreement | kappa |", "|---|---|---:|---:|---:|"]
+        for a in overall:
+            kappa = "n/a" if a["kappa"] is None else f"{a['kappa']:.2f}"
+            lines.append(
+                f"| `{a['judge']}` | `{a['model']}` | {a['labels']} | {a['agreement']:.2f} "
+                f"| {kappa} |"
+            )
+    for key in mine.untrusted_judges:
+        judge, model, _version, scene = key.split("|")
+        where = "in every scene" if scene == "*" else f"in scene {scene!r}"
+        lines.append(
+            f"- **{judge} ({model}) disagrees with people {where}** (kappa below the "
+            "threshold): its verdicts no longer count as sole evidence of a bad case there."
+        )
+    return lines

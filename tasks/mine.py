@@ -14,7 +14,7 @@ import hashlib
 import logging
 from collections import defaultdict
 from contextlib import closing
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import duckdb
 import pyarrow as pa
@@ -22,6 +22,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from tasks.calibration import CalibrationSettings, judge_agreement, untrusted_judges
 from tasks.signals import SIGNALS, SignalSettings, select_scope
 from tasks.warehouse import connect, sql, transaction
 
@@ -109,6 +110,38 @@ class MiningSummary:
     near_misses: int = 0
     clusters: int = 0
     top_clusters: list[dict] = field(default_factory=list)
+    untrusted_judges: list[str] = field(default_factory=list)
+    judge_agreement: list[dict] = field(default_factory=list)
+
+
+def score_cases(
+    con: duckdb.DuckDBPyConnection,
+    settings: MiningSettings,
+    signal_settings: SignalSettings,
+    untrusted: list[str] | None = None,
+) -> None:
+    """Fill temp table ``case_scores``: user cost, deviation, family evidence and badness
+    of every interaction in ``mine_scope`` (see ``tasks/sql/create_case_scores.sql``).
+
+    Args:
+        untrusted: LLM judge keys that may not be sole evidence
+            (:func:`tasks.calibration.untrusted_judges`).
+    """
+    weights = [{"signal": k, "weight": v} for k, v in sorted(settings.signal_weights.items())]
+    con.execute(
+        sql("create_case_scores"),
+        {
+            "signal_weights": weights,
+            "correction_prefixes": [p.lower() for p in signal_settings.correction_prefixes],
+            "complaint_cost": settings.complaint_cost,
+            "min_family_size": settings.min_family_size,
+            "family_prior": settings.family_prior,
+            "family_rate_low": settings.family_rate_low,
+            "family_rate_high": settings.family_rate_high,
+            "accepted_answer_trust": settings.accepted_answer_trust,
+            "untrusted_llm": untrusted or [],
+        },
+    )
 
 
 def mine_bad_cases(
@@ -116,33 +149,29 @@ def mine_bad_cases(
     run_id: str,
     settings: MiningSettings | None = None,
     signal_settings: SignalSettings | None = None,
+    calibration: CalibrationSettings | None = None,
     top: int = 10,
 ) -> MiningSummary:
     """Score the changed conversations, refresh ``bad_cases`` and their clusters.
 
-    Signals and judgments of the same conversations must be derived first.
+    Signals and judgments (rules, and LLM judges if any) of the same
+    conversations must be derived first. LLM judges that people disagree with
+    (``judge_agreement``) count only beside other evidence.
     """
     settings = settings or MiningSettings()
     signal_settings = signal_settings or SignalSettings()
     conversations, _ = select_scope(con, signal_settings.abandon_after_s)
-    weights = [{"signal": k, "weight": v} for k, v in sorted(settings.signal_weights.items())]
+    untrusted = untrusted_judges(con, calibration)
     with transaction(con):
+        score_cases(con, settings, signal_settings, untrusted)
         con.execute(sql("delete_scope_rows", table="bad_cases"))
         con.execute(
             sql("insert_bad_cases"),
             {
                 "run_id": run_id,
-                "signal_weights": weights,
                 "badness_threshold": settings.badness_threshold,
                 "near_miss_min_cost": settings.near_miss_min_cost,
                 "near_miss_min_chars": settings.near_miss_min_chars,
-                "correction_prefixes": [p.lower() for p in signal_settings.correction_prefixes],
-                "complaint_cost": settings.complaint_cost,
-                "min_family_size": settings.min_family_size,
-                "family_prior": settings.family_prior,
-                "family_rate_low": settings.family_rate_low,
-                "family_rate_high": settings.family_rate_high,
-                "accepted_answer_trust": settings.accepted_answer_trust,
             },
         )
         clusters = _cluster(con, settings)
@@ -153,7 +182,14 @@ def mine_bad_cases(
         new_cases, near_misses = con.execute(sql("count_scope_cases")).fetchone()
     top_clusters = top_bad_case_clusters(con, top)
     summary = MiningSummary(
-        conversations, interactions, new_cases, near_misses or 0, clusters, top_clusters
+        conversations,
+        interactions,
+        new_cases,
+        near_misses or 0,
+        clusters,
+        top_clusters,
+        untrusted,
+        [asdict(a) for a in judge_agreement(con)],
     )
     log.info(
         "mining: %d bad cases (%d near misses) among %d interactions; %d clusters",
@@ -221,9 +257,10 @@ def mine_bad_cases_task(
     run_id: str,
     settings: MiningSettings,
     signal_settings: SignalSettings,
+    calibration: CalibrationSettings | None = None,
     memory_limit: str | None = None,
     threads: int | None = None,
 ) -> MiningSummary:
     """Prefect task: open the warehouse and run :func:`mine_bad_cases`."""
     with closing(connect(warehouse, memory_limit=memory_limit, threads=threads)) as con:
-        return mine_bad_cases(con, run_id, settings, signal_settings)
+        return mine_bad_cases(con, run_id, settings, signal_settings, calibration)

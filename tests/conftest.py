@@ -23,6 +23,13 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         )
 
 
+@pytest.fixture(autouse=True)
+def no_real_llm(monkeypatch) -> None:
+    """No test talks to a real LLM: tests that want one point these at the loopback server."""
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "BADCASE_LLM_MODEL"):
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture(scope="session")
 def prefect_server() -> Iterator[None]:
     """A temporary Prefect server (SQLite) for the whole session; started on first use."""

@@ -53,6 +53,9 @@ class LLMServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body go out as two writes: without TCP_NODELAY, Nagle's algorithm
+            # and the client's delayed ACK add ~40 ms to every response.
+            disable_nagle_algorithm = True
 
             def log_message(self, *args) -> None:  # keep test output clean
                 pass
@@ -112,7 +115,10 @@ class LLMServer:
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (timeout): nothing to answer
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(ThreadingHTTPServer):
+            request_queue_size = 256  # the default backlog of 5 refuses bursts of connections
+
+        self._httpd = Server(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
 
@@ -129,3 +135,17 @@ class LLMServer:
         self._httpd.shutdown()
         self._httpd.server_close()
         self._thread.join(timeout=5)
+
+
+def rubric_reply(verdict: str, score: int) -> str:
+    """A well-formed rubric judge reply."""
+    return (
+        "<rubric>\n- accuracy: the facts must be right\n</rubric>\n"
+        f"<eval>\n- accuracy: judged {verdict}\n</eval>\n"
+        f"<answer>\nverdict: {verdict}\nscore: {score}\n</answer>"
+    )
+
+
+def judge_everything_good(body: dict, n: int) -> Reply:
+    """A script: the rubric judge finds every answer good."""
+    return Reply(rubric_reply("good", 9))

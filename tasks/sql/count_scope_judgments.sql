@@ -1,4 +1,5 @@
 SELECT judge, count(*) FROM judgments
-WHERE interaction_id IN (
+WHERE judge LIKE 'rule:%'
+  AND interaction_id IN (
     SELECT interaction_id FROM interactions SEMI JOIN mine_scope USING (conversation_id))
 GROUP BY judge ORDER BY judge;

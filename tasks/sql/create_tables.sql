@@ -130,3 +130,43 @@ CREATE TABLE IF NOT EXISTS mined_conversations (
     settled         BOOLEAN NOT NULL,     -- quiet long enough that abandonment could be judged
     run_id          VARCHAR NOT NULL
 );
+
+-- The human queue (tasks/review.py): blind judge-calibration labels and expert repairs.
+-- Reviewers see the context, the answer and the signals; for calibration items never
+-- the judge's verdict.
+CREATE TABLE IF NOT EXISTS review_queue (
+    item_id              VARCHAR NOT NULL,  -- rq-<hash of kind, interaction and judge>
+    kind                 VARCHAR NOT NULL,  -- judge_calibration | expert_repair
+    interaction_id       VARCHAR NOT NULL,
+    case_id              VARCHAR,
+    cluster_id           VARCHAR,
+    scene                VARCHAR,
+    reason               VARCHAR NOT NULL,  -- why it is queued (stable snake_case label)
+    judge                VARCHAR,
+    judge_model          VARCHAR,
+    judge_prompt_version VARCHAR,
+    judge_verdict        VARCHAR,           -- hidden from reviewers of calibration items
+    judge_rationale      VARCHAR,
+    draft                VARCHAR,           -- an LLM rewrite for the expert to start from
+    status               VARCHAR NOT NULL,  -- pending | done
+    label                VARCHAR,           -- the reviewer's verdict: bad | acceptable | good
+    rewrite              VARCHAR,           -- the reviewer's repaired answer
+    reviewer             VARCHAR,
+    reviewed_at          TIMESTAMPTZ,
+    notes                VARCHAR,
+    import_file          VARCHAR,
+    queued_run_id        VARCHAR NOT NULL,
+    queued_at            TIMESTAMPTZ NOT NULL
+);
+
+-- Judge-vs-human agreement (Cohen's kappa on bad vs not bad), per scene and overall ('*').
+CREATE TABLE IF NOT EXISTS judge_agreement (
+    judge          VARCHAR NOT NULL,
+    model          VARCHAR NOT NULL,
+    prompt_version VARCHAR NOT NULL,
+    scene          VARCHAR NOT NULL,      -- '*' for all scenes
+    labels         BIGINT NOT NULL,
+    agreement      DOUBLE NOT NULL,       -- observed share of equal bad / not-bad calls
+    kappa          DOUBLE,                -- NULL when undefined (one class only on both sides)
+    computed_at    TIMESTAMPTZ NOT NULL
+);

@@ -11,6 +11,7 @@ import pytest
 
 from flows.cli import main
 from tests.conftest import ROOT, SHARED_CONTRACT
+from tests.llm_server import LLMServer, judge_everything_good
 
 BIN = Path(sys.executable).parent / "badcase-loop"
 
@@ -72,6 +73,47 @@ def test_demo_ends_with_counts_and_warehouse(prefect_server, tmp_path, capsys):
     assert lines[-1] == f"warehouse: {(tmp_path / 'demo' / 'warehouse.duckdb').resolve()}"
     assert any("records read =" in line for line in lines)
     assert (tmp_path / "demo" / "landing" / "ground_truth.jsonl").exists()
+
+
+def test_review_export_and_import_close_the_calibration_loop(
+    prefect_server, tmp_path, capsys, monkeypatch
+):
+    wh = tmp_path / "wh.duckdb"
+    cfg = tmp_path / "loop.toml"
+    cfg.write_text(
+        f'landing = "{SHARED_CONTRACT / "landing"}"\n'
+        f'warehouse = "{wh}"\n'
+        "[judge]\nsilent_sample_rate = 1.0\n"
+        "[calibration]\nshare = 1.0\nmin_labels = 3\n"
+    )
+    with LLMServer(judge_everything_good) as server:
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        assert main(["run", "--config", str(cfg)]) == 0
+    out = capsys.readouterr().out
+    assert "LLM judge (gpt-4o-mini): 5 judged, 0 cached; verdicts good 5" in out
+    assert "5 sent to people for calibration" in out
+    export = tmp_path / "review" / "todo.jsonl"
+    assert main(["review", "export", "--warehouse", str(wh), "--out", str(export)]) == 0
+    assert "exported 5 items (judge_calibration 5)" in capsys.readouterr().out
+    rows = [json.loads(line) for line in export.read_text().splitlines()]
+    assert all("judge_verdict" not in r for r in rows)
+    for r in rows:  # people find the four bad answers of the sample bad
+        bad = r["interaction_id"] in {"c1-0", "c3-0", "c4-0", "c5-0"}
+        r.update(label="bad" if bad else "good", reviewer="ann", reviewed_at="2026-11-22T12:00:00")
+    broken = [dict(rows[0], label="terrible"), *rows[1:]]
+    (tmp_path / "broken.jsonl").write_text("".join(json.dumps(r) + "\n" for r in broken))
+    code = main(["review", "import", str(tmp_path / "broken.jsonl"), "--warehouse", str(wh)])
+    err = capsys.readouterr().err
+    assert code == 2 and "1 invalid row(s), nothing imported" in err
+    assert "line 1 (" in err and "label 'terrible'" in err
+    done = tmp_path / "done.jsonl"
+    done.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    assert main(["review", "import", str(done), "--warehouse", str(wh)]) == 0
+    out = capsys.readouterr().out
+    assert "imported 5 of 5 rows" in out and "queue judge_calibration: done 5" in out
+    # the judge called all 5 good, people 4 of them bad: kappa 0 (chance level)
+    assert "llm:rubric (gpt-4o-mini): kappa 0.00 vs people on 5 labels (agreement 0.20)" in out
 
 
 def _one_line_error(capsys, code: int, needle: str) -> None:

@@ -12,6 +12,7 @@ from flows.config import LoopConfig
 from flows.loop import bad_case_loop
 from tasks.errors import LandingError
 from tests.conftest import SHARED_CONTRACT
+from tests.llm_server import LLMServer, judge_everything_good
 
 
 @pytest.fixture
@@ -51,6 +52,41 @@ def test_loop_run_records_its_run_and_summary(prefect_server, config):
     assert summary.run_id in markdown
     assert "| interactions | 1 | 8 | 7 | 0 | 1 |" in markdown
     assert "| `invalid_json` | 1 |" in markdown
+    assert not summary.llm_judge.ran and "no LLM configured" in summary.llm_judge.notice
+    assert "LLM judges skipped: no LLM configured" in markdown
+    assert _task_runs(summary.run_id).count("judge-with-llm") == 0
+
+
+def test_with_an_llm_the_judge_stage_runs_as_one_task(prefect_server, config, monkeypatch):
+    with LLMServer(judge_everything_good) as server:
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        monkeypatch.setenv("BADCASE_LLM_MODEL", "loopback-judge")
+        config.judge.silent_sample_rate = 1.0
+        summary = bad_case_loop(config)
+        calls = len(server.seen)
+    llm = summary.llm_judge
+    # the four bad answers and one with a weaker complaint; the other two were praised:
+    # neither candidates nor silent
+    assert llm.ran and llm.model == "loopback-judge" and llm.selected == 5 == calls
+    assert llm.by_reason == {"above_threshold": 5}
+    assert llm.verdicts == {"good": 5}
+    assert all(s.headers["authorization"] == "Bearer sk-test" for s in server.seen)
+    names = _task_runs(summary.run_id)
+    assert sorted(names) == sorted(
+        [
+            "start-run",
+            "ingest-logs",
+            "derive-signals",
+            "judge-with-rules",
+            "judge-with-llm",
+            "mine-bad-cases",
+            "finish-run",
+        ]
+    ), "one task per stage, not one per item"
+    markdown = _artifact(summary.run_id, "bad-case-loop-summary")
+    assert "`loopback-judge` with prompt `rubric_judge@" in markdown
+    assert "sk-test" not in markdown
 
 
 def test_rerun_is_idempotent(prefect_server, config):
@@ -86,3 +122,11 @@ def _artifact(flow_run_id: str, key: str) -> str:
         found = client.request("POST", "/artifacts/filter", json=body).json()
     assert len(found) == 1, f"expected one {key} artifact for run {flow_run_id}"
     return found[0]["data"]
+
+
+def _task_runs(flow_run_id: str) -> list[str]:
+    """Names of the flow run's task runs (without the "-<n>" suffix)."""
+    body = {"flow_runs": {"id": {"any_": [flow_run_id]}}, "limit": 200, "offset": 0}
+    with get_client(sync_client=True) as client:
+        found = client.request("POST", "/task_runs/filter", json=body).json()
+    return [run["name"].rsplit("-", 1)[0] for run in found]
