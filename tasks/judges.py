@@ -68,7 +68,7 @@ class RuleSettings(BaseModel):
 
     def version(self) -> str:
         """Content hash of the rule SQL and these settings (recorded as prompt_version)."""
-        text = sql("insert_rule_judgments") + self.model_dump_json()
+        text = sql("create_rule_findings") + self.model_dump_json()
         return "rules-" + hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
@@ -81,6 +81,20 @@ class JudgeSummary:
     by_judge: dict[str, int] = field(default_factory=dict)
 
 
+def find_rule_failures(con: duckdb.DuckDBPyConnection, settings: RuleSettings) -> None:
+    """Run the rules over temp view ``rule_inputs`` (item_id, answer, finish_reason,
+    request) into temp table ``rule_findings`` (item_id, judge, score, evidence)."""
+    con.execute(sql("create_text_macros"))
+    con.execute(
+        sql("create_rule_findings"),
+        {
+            "min_answer_length": settings.min_answer_length,
+            "refusal_prefixes": [p.lower() for p in settings.refusal_prefixes],
+            "refusal_max_chars": settings.refusal_max_chars,
+        },
+    )
+
+
 def judge_with_rules(
     con: duckdb.DuckDBPyConnection,
     run_id: str,
@@ -91,17 +105,13 @@ def judge_with_rules(
     settings = settings or RuleSettings()
     signal_settings = signal_settings or SignalSettings()
     select_scope(con, signal_settings.abandon_after_s)
+    con.execute(sql("create_rule_inputs_scope"))
+    find_rule_failures(con, settings)
     with transaction(con):
         con.execute(sql("delete_scope_judgments"))
         con.execute(
             sql("insert_rule_judgments"),
-            {
-                "run_id": run_id,
-                "rules_version": settings.version(),
-                "min_answer_length": settings.min_answer_length,
-                "refusal_prefixes": [p.lower() for p in settings.refusal_prefixes],
-                "refusal_max_chars": settings.refusal_max_chars,
-            },
+            {"run_id": run_id, "rules_version": settings.version()},
         )
         by_judge = dict(con.execute(sql("count_scope_judgments")).fetchall())
         interactions = con.execute(sql("count_scope_interactions")).fetchone()[0]
