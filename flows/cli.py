@@ -88,6 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per Prefect API call otherwise
     # Starting the embedded Prefect server can be slow on small machines.
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
+    # No internet on many hosts: the local server's telemetry would only log errors.
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     try:
         if args.command == "run":
             return _run(args)
@@ -204,13 +206,30 @@ def _report(summary) -> None:
         if llm.budget_notice:
             _say(f"  stopped early: {llm.budget_notice}")
     else:
-        _say(llm.notice or "LLM judges skipped")
+        _say(
+            "LLM judges: skipped ("
+            + ("no LLM configured" if llm.notice and "no LLM" in llm.notice else "disabled")
+            + ")"
+        )
     for key in mine.untrusted_judges:
         _say(f"  judge {key} disagrees with people: not counted as sole evidence")
     _say(
         f"mining: {mine.bad_cases} bad cases ({mine.near_misses} near misses) in "
         f"{mine.clusters} clusters"
     )
+    routing, rewrite = summary.routing, summary.rewrite
+    routes = ", ".join(f"{k} {n}" for k, n in routing.by_route.items()) or "none new"
+    _say(f"routing: {routes}; {routing.queued_for_experts} queued for experts")
+    if rewrite.llm_ran:
+        _say(
+            f"rewrites: {rewrite.chosen} chosen, {rewrite.rejected} rejected (to experts), "
+            f"{rewrite.failed} failed calls"
+        )
+    if rewrite.expert_repairs or rewrite.expert_no_repair:
+        _say(
+            f"expert repairs collected: {rewrite.expert_repairs}; found acceptable: "
+            f"{rewrite.expert_no_repair}"
+        )
     for c in mine.top_clusters[:3]:
         _say(f"  {c['scene']:<8} {c['size']:>6} cases  {str(c['example_request'])[:70]}")
     _say(f"warehouse: {summary.warehouse}")
@@ -264,6 +283,7 @@ def _run(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from flows.config import LoopConfig
     from tasks.generate import generate_logs
+    from tasks.llm import resolve_llm
 
     work = Path(args.workdir).expanduser().resolve()
     landing = work / "landing"
@@ -273,13 +293,59 @@ def _demo(args: argparse.Namespace) -> int:
         f"demo: {gen.interactions} interactions ({gen.planted_bad} planted failures), "
         f"{gen.events} events, {gen.corrupted_records} malformed records injected"
     )
-    _say("demo: running the loop once (offline: no API key needed) ...")
     config = LoopConfig(
         landing=str(landing),
         warehouse=str(work / "warehouse.duckdb"),
         datasets=str(work / "datasets"),
     )
+    online = resolve_llm(config.llm) is not None
+    mode = "with the configured LLM" if online else "offline: no API key needed"
+    _say(f"demo: running the loop once ({mode}) ...")
+    code = _execute(config)
+    if code != EXIT_OK:
+        return code
+    _say("")
+    _say(
+        "demo: SIMULATING the human expert step: the review queue is exported, filled in "
+        "with the generator's expert repairs (landing/expert_repairs.jsonl; cases with no "
+        "planted failure are marked 'acceptable') and imported, as people would do with "
+        "'badcase-loop review export' and 'review import'"
+    )
+    repaired, acceptable = _simulate_experts(config.warehouse, landing, work / "review")
+    _say(f"demo: imported {repaired} expert repairs and {acceptable} 'acceptable' labels")
+    _say("demo: running the loop again to collect them ...")
     return _execute(config)
+
+
+def _simulate_experts(warehouse: str, landing: Path, folder: Path) -> tuple[int, int]:
+    """Fill the exported expert items from the generator's repairs and import them."""
+    from contextlib import closing
+
+    from tasks.generate import expert_answers
+    from tasks.review import export_review, import_review
+    from tasks.warehouse import connect
+
+    answers = expert_answers(landing)
+    todo, done = folder / "expert-todo.jsonl", folder / "expert-done.jsonl"
+    with closing(connect(warehouse)) as con:
+        export_review(con, todo, ("expert_repair",))
+        rows = [json.loads(line) for line in todo.read_text(encoding="utf-8").splitlines()]
+        for row in rows:
+            row.update(reviewer="demo-expert (simulated)", reviewed_at=_now_iso())
+            if row["interaction_id"] in answers:
+                row["rewrite"] = answers[row["interaction_id"]]
+            else:
+                row["label"] = "acceptable"
+        done.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+        import_review(con, done)
+    repaired = sum(1 for r in rows if r.get("rewrite"))
+    return repaired, len(rows) - repaired
+
+
+def _now_iso() -> str:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).isoformat()
 
 
 if __name__ == "__main__":

@@ -20,6 +20,8 @@ from tasks.judges import RuleSettings
 from tasks.llm import LLMSettings
 from tasks.llm_judge import JudgeSettings
 from tasks.mine import MiningSettings
+from tasks.rewrite import RewriteSettings
+from tasks.route import RoutingSettings
 from tasks.signals import SignalSettings
 
 
@@ -60,6 +62,8 @@ class LoopConfig(BaseModel):
     llm: LLMSettings = LLMSettings()
     judge: JudgeSettings = JudgeSettings()
     calibration: CalibrationSettings = CalibrationSettings()
+    routing: RoutingSettings = RoutingSettings()
+    rewrite: RewriteSettings = RewriteSettings()
 
     def config_hash(self) -> str:
         """A short, stable hash of every setting (recorded with each run)."""

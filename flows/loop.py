@@ -22,6 +22,8 @@ from tasks.judges import JudgeSummary, judge_with_rules_task
 from tasks.llm import resolve_llm
 from tasks.llm_judge import NO_LLM_NOTICE, LLMJudgeSummary, judge_with_llm_task
 from tasks.mine import MiningSummary, mine_bad_cases_task
+from tasks.rewrite import RewriteSummary, rewrite_bad_cases_task
+from tasks.route import RoutingSummary, route_bad_cases_task
 from tasks.runs import finish_run_task, start_run_task
 from tasks.signals import SignalSummary, derive_signals_task
 
@@ -41,6 +43,8 @@ class LoopSummary:
     judges: JudgeSummary
     llm_judge: LLMJudgeSummary
     mining: MiningSummary
+    routing: RoutingSummary
+    rewrite: RewriteSummary
 
     def as_dict(self) -> dict:
         return {
@@ -53,6 +57,8 @@ class LoopSummary:
             "judges": asdict(self.judges),
             "llm_judge": asdict(self.llm_judge),
             "mining": asdict(self.mining),
+            "routing": asdict(self.routing),
+            "rewrite": asdict(self.rewrite),
         }
 
 
@@ -95,11 +101,26 @@ def bad_case_loop(config: LoopConfig | None = None) -> LoopSummary:
         mining = mine_bad_cases_task(
             warehouse, run_id, config.mining, config.signals, config.calibration, **db
         )
+        llm_available = resolve_llm(config.llm) is not None and config.rewrite.enabled
+        routing = route_bad_cases_task(warehouse, run_id, config.routing, llm_available, **db)
+        rewrite = rewrite_bad_cases_task(
+            warehouse, run_id, config.rewrite, config.llm, config.rules, **db
+        )
     except BaseException as exc:
         finish_run_task(warehouse, run_id, "failed", None, f"{type(exc).__name__}: {exc}")
         raise
     summary = LoopSummary(
-        run_id, "completed", warehouse, config.datasets, ingest, signals, judges, llm_judge, mining
+        run_id,
+        "completed",
+        warehouse,
+        config.datasets,
+        ingest,
+        signals,
+        judges,
+        llm_judge,
+        mining,
+        routing,
+        rewrite,
     )
     finish_run_task(warehouse, run_id, "completed", summary.as_dict())
     create_markdown_artifact(
@@ -176,6 +197,7 @@ def render_summary(summary: LoopSummary, config: LoopConfig) -> str:
         *[f"| `{k}` | {v} |" for k, v in jud.by_judge.items()],
     ]
     lines += _llm_section(summary.llm_judge, mine)
+    lines += _repair_section(summary.routing, summary.rewrite)
     if mine.top_clusters:
         lines += [
             "",
@@ -232,4 +254,40 @@ def _llm_section(llm: LLMJudgeSummary, mine: MiningSummary) -> list[str]:
             f"- **{judge} ({model}) disagrees with people {where}** (kappa below the "
             "threshold): its verdicts no longer count as sole evidence of a bad case there."
         )
+    return lines
+
+
+def _repair_section(routing: RoutingSummary, rewrite: RewriteSummary) -> list[str]:
+    """Routing and rewriting: where each new bad case went, and how repairs fared."""
+    lines = [
+        "",
+        "## Routing and repair",
+        "",
+        f"{routing.routed} new bad cases routed; {routing.queued_for_experts} queued for human "
+        "experts (`badcase-loop review export`).",
+        "",
+        "| route | reason | cases |",
+        "|---|---|---:|",
+    ]
+    for key, n in routing.by_reason.items():
+        route, reason = key.split(":", 1)
+        lines.append(f"| {route} | `{reason}` | {n} |")
+    if rewrite.llm_ran:
+        lines += [
+            "",
+            f"LLM rewriter `{rewrite.model}` (`{rewrite.prompt_version}`): {rewrite.attempted} "
+            f"repairs, **{rewrite.chosen} chosen** (preferred in both orders, rules pass), "
+            f"{rewrite.rejected} rejected and sent to people, {rewrite.failed} failed calls "
+            f"(tried again next run); {rewrite.guided} guided by their cluster's pattern.",
+        ]
+        if rewrite.reasons:
+            lines += ["", "| verification | rewrites |", "|---|---:|"]
+            lines += [f"| {reason} | {n} |" for reason, n in rewrite.reasons.items()]
+    else:
+        lines += ["", f"_{rewrite.notice}_"]
+    lines += [
+        "",
+        f"Expert repairs collected from the review queue: {rewrite.expert_repairs}; cases "
+        f"experts found acceptable (dropped): {rewrite.expert_no_repair}.",
+    ]
     return lines

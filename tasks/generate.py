@@ -587,3 +587,21 @@ def _write_repairs(root: Path) -> None:
                             "repaired_answer": intent.good[lang].format(slot=slot),
                         }
                         fh.write(_dumps(row) + b"\n")
+
+
+def expert_answers(landing: str | Path) -> dict[str, str]:
+    """Interaction id -> the expert repair of its planted failure, from the files the
+    generator writes beside the logs (for the demo's simulated expert step)."""
+    root = Path(landing)
+    repairs = {}
+    with (root / "expert_repairs.jsonl").open(encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            repairs[row["pattern_id"]] = row["repaired_answer"]
+    answers = {}
+    with (root / "ground_truth.jsonl").open(encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            if row["bad"] and row["pattern_id"] in repairs:
+                answers[row["interaction_id"]] = repairs[row["pattern_id"]]
+    return answers

@@ -149,3 +149,38 @@ def rubric_reply(verdict: str, score: int) -> str:
 def judge_everything_good(body: dict, n: int) -> Reply:
     """A script: the rubric judge finds every answer good."""
     return Reply(rubric_reply("good", 9))
+
+
+def rewrite_reply(answer: str, pattern: str = "List every required item, with its detail.") -> str:
+    """A well-formed four-step rewriter reply."""
+    return (
+        "<diagnosis>\nThe answer leaves out what the user needs.\n</diagnosis>\n"
+        "<structure>\n- what is needed\n- the details of each\n</structure>\n"
+        f"<answer>\n{answer}\n</answer>\n"
+        f"<pattern>\n{pattern}\n</pattern>"
+    )
+
+
+def pairwise_reply(choice: str) -> str:
+    """A well-formed pairwise judge reply choosing [[A]], [[B]] or [[tie]]."""
+    return (
+        "<rubric>\n- helpfulness: the user's need\n</rubric>\n"
+        "<eval>\n- helpfulness: compared\n</eval>\n"
+        f"<answer>{choice}</answer>"
+    )
+
+
+REPAIRED = "REPAIRED"
+
+
+def sound_llm(body: dict, n: int) -> Reply:
+    """A script for every prompt of the loop: the rubric judge finds answers good, the
+    rewriter writes a repair marked REPAIRED, and the pairwise judge prefers the repair in
+    whichever position it is shown."""
+    prompt = body["messages"][0]["content"]
+    if "<failed_answer>" in prompt:
+        return Reply(rewrite_reply(f"{REPAIRED}: the complete answer, step by step."))
+    if "<answer_a>" in prompt:
+        a = prompt.split("<answer_a>")[1].split("</answer_a>")[0]
+        return Reply(pairwise_reply("[[A]]" if REPAIRED in a else "[[B]]"))
+    return Reply(rubric_reply("good", 9))

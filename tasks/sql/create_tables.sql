@@ -170,3 +170,40 @@ CREATE TABLE IF NOT EXISTS judge_agreement (
     kappa          DOUBLE,                -- NULL when undefined (one class only on both sides)
     computed_at    TIMESTAMPTZ NOT NULL
 );
+
+-- Routing and repair (tasks/route.py, tasks/rewrite.py).
+CREATE TABLE IF NOT EXISTS routes (
+    case_id        VARCHAR NOT NULL,      -- one current route per bad case
+    interaction_id VARCHAR NOT NULL,
+    cluster_id     VARCHAR,
+    scene          VARCHAR,
+    route          VARCHAR NOT NULL,      -- llm_rewrite | human_review | kto_only | drop
+    reason         VARCHAR NOT NULL,      -- stable snake_case label, see README "Routing"
+    policy_version VARCHAR NOT NULL,
+    run_id         VARCHAR NOT NULL,
+    routed_at      TIMESTAMPTZ NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS rewrites (
+    rewrite_id          VARCHAR NOT NULL,
+    case_id             VARCHAR NOT NULL,
+    interaction_id      VARCHAR NOT NULL,
+    cluster_id          VARCHAR,
+    source              VARCHAR NOT NULL,  -- llm | human
+    diagnosis           VARCHAR,           -- (1) error localization: why the answer failed
+    structure           VARCHAR,           -- (2) reasoning structure a good answer follows
+    answer              VARCHAR,           -- (3) demonstration: the corrected answer
+    pattern             VARCHAR,           -- (4) abstraction: the reusable pattern for the cluster
+    guided_by           VARCHAR,           -- rewrite_id whose pattern guided this one
+    model               VARCHAR,           -- rewriter model (llm)
+    prompt_version      VARCHAR,
+    reviewer            VARCHAR,           -- the expert (human)
+    verification        VARCHAR NOT NULL,  -- chosen | rejected | failed
+    verification_reason VARCHAR NOT NULL,
+    pairwise            JSON,              -- both orders of the pairwise judge
+    rule_failures       VARCHAR[],
+    error               VARCHAR,
+    raw                 VARCHAR,
+    run_id              VARCHAR NOT NULL,
+    created_at          TIMESTAMPTZ NOT NULL
+);

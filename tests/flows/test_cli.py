@@ -73,6 +73,23 @@ def test_demo_ends_with_counts_and_warehouse(prefect_server, tmp_path, capsys):
     assert lines[-1] == f"warehouse: {(tmp_path / 'demo' / 'warehouse.duckdb').resolve()}"
     assert any("records read =" in line for line in lines)
     assert (tmp_path / "demo" / "landing" / "ground_truth.jsonl").exists()
+    # no LLM: the expert step is simulated, said plainly, and its repairs are collected
+    assert any(line.startswith("demo: SIMULATING the human expert step") for line in lines)
+    imported = next(line for line in lines if line.startswith("demo: imported "))
+    repaired = int(imported.split()[2])
+    assert repaired > 0
+    assert f"expert repairs collected: {repaired}; found acceptable: " in "\n".join(lines)
+    import duckdb
+
+    con = duckdb.connect(str(tmp_path / "demo" / "warehouse.duckdb"), read_only=True)
+    chosen = con.execute(
+        "SELECT count(*) FROM rewrites WHERE source = 'human' AND verification = 'chosen'"
+    ).fetchone()[0]
+    pending = con.execute(
+        "SELECT count(*) FROM review_queue WHERE kind = 'expert_repair' AND status = 'pending'"
+    ).fetchone()[0]
+    con.close()
+    assert chosen == repaired and pending == 0
 
 
 def test_review_export_and_import_close_the_calibration_loop(
@@ -94,7 +111,8 @@ def test_review_export_and_import_close_the_calibration_loop(
     assert "LLM judge (gpt-4o-mini): 5 judged, 0 cached; verdicts good 5" in out
     assert "5 sent to people for calibration" in out
     export = tmp_path / "review" / "todo.jsonl"
-    assert main(["review", "export", "--warehouse", str(wh), "--out", str(export)]) == 0
+    args = ["--warehouse", str(wh), "--out", str(export), "--kind", "judge_calibration"]
+    assert main(["review", "export", *args]) == 0
     assert "exported 5 items (judge_calibration 5)" in capsys.readouterr().out
     rows = [json.loads(line) for line in export.read_text().splitlines()]
     assert all("judge_verdict" not in r for r in rows)

@@ -12,7 +12,7 @@ from flows.config import LoopConfig
 from flows.loop import bad_case_loop
 from tasks.errors import LandingError
 from tests.conftest import SHARED_CONTRACT
-from tests.llm_server import LLMServer, judge_everything_good
+from tests.llm_server import LLMServer, sound_llm
 
 
 @pytest.fixture
@@ -58,17 +58,16 @@ def test_loop_run_records_its_run_and_summary(prefect_server, config):
 
 
 def test_with_an_llm_the_judge_stage_runs_as_one_task(prefect_server, config, monkeypatch):
-    with LLMServer(judge_everything_good) as server:
+    with LLMServer(sound_llm) as server:
         monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
         monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
         monkeypatch.setenv("BADCASE_LLM_MODEL", "loopback-judge")
         config.judge.silent_sample_rate = 1.0
         summary = bad_case_loop(config)
-        calls = len(server.seen)
     llm = summary.llm_judge
     # the four bad answers and one with a weaker complaint; the other two were praised:
     # neither candidates nor silent
-    assert llm.ran and llm.model == "loopback-judge" and llm.selected == 5 == calls
+    assert llm.ran and llm.model == "loopback-judge" and llm.selected == 5 == llm.requests
     assert llm.by_reason == {"above_threshold": 5}
     assert llm.verdicts == {"good": 5}
     assert all(s.headers["authorization"] == "Bearer sk-test" for s in server.seen)
@@ -81,9 +80,23 @@ def test_with_an_llm_the_judge_stage_runs_as_one_task(prefect_server, config, mo
             "judge-with-rules",
             "judge-with-llm",
             "mine-bad-cases",
+            "route-bad-cases",
+            "rewrite-bad-cases",
             "finish-run",
         ]
     ), "one task per stage, not one per item"
+    # the four bad cases: the health one goes to people; of the three rewritten, the
+    # English repair of the Chinese request fails the wrong-language rule and goes to
+    # people too, with its draft
+    rewrite = summary.rewrite
+    assert summary.routing.by_reason == {
+        "human_review:high_risk_scene": 1,
+        "llm_rewrite:llm_repairable": 3,
+    }
+    assert rewrite.llm_ran and rewrite.attempted == 3 and rewrite.failed == 0
+    assert rewrite.reasons == {"pairwise_prefers_rewrite": 2, "rules: rule:wrong_language": 1}
+    assert summary.routing.queued_for_experts == 1 and rewrite.sent_to_experts == 1
+    assert len(server.seen) == 5 + 3 * rewrite.attempted, "judge 5; rewrite + 2 orders each"
     markdown = _artifact(summary.run_id, "bad-case-loop-summary")
     assert "`loopback-judge` with prompt `rubric_judge@" in markdown
     assert "sk-test" not in markdown
