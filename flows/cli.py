@@ -251,7 +251,10 @@ def _review(args: argparse.Namespace) -> int:
             except OSError as exc:
                 return _error(f"cannot write {args.out}: {exc}")
             kinds = ", ".join(f"{k} {n}" for k, n in summary.by_kind.items()) or "none pending"
-            _say(f"exported {summary.items} items ({kinds}) to {summary.jsonl} and {summary.csv}")
+            _say(
+                f"exported {summary.items} items ({kinds}) to {summary.jsonl} "
+                f"(also {summary.csv}, {summary.label_studio})"
+            )
             return EXIT_OK
         summary = import_review(con, args.file)
         _say(

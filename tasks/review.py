@@ -9,8 +9,9 @@ One queue (``review_queue``) carries two kinds of item:
   there is one), or label the original acceptable / good when it needs no repair.
 
 The JSONL export is the contract; a CSV with the same columns is written beside
-it for spreadsheets. Import validates every row first and writes nothing unless
-all rows are valid; rows nobody filled in yet are skipped, so a half-done file
+it for spreadsheets, and a Label Studio task file (``.label-studio.json``) for
+teams that label there (bring results back as JSONL or CSV). Import validates
+every row first and writes nothing unless all rows are valid; rows nobody filled in yet are skipped, so a half-done file
 can come back.
 """
 
@@ -81,6 +82,7 @@ class ExportSummary:
 
     jsonl: str
     csv: str
+    label_studio: str
     items: int
     by_kind: dict[str, int] = field(default_factory=dict)
 
@@ -99,6 +101,8 @@ def export_review(
     names = [d[0] for d in cur.description]
     rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
     csv_path = out.with_suffix(".csv")
+    studio_path = out.with_suffix(".label-studio.json")
+    studio: list[dict] = []
     with (
         out.open("w", encoding="utf-8") as jf,
         csv_path.open("w", encoding="utf-8", newline="") as cf,
@@ -115,9 +119,12 @@ def export_review(
             flat["context"] = "\n\n".join(f"[{m['role']}] {m['content']}" for m in row["context"])
             flat["signals"] = ", ".join(row["signals"])
             writer.writerow({k: "" if v is None else v for k, v in flat.items()})
+            # Label Studio's task import format: the fields under "data" ($context, ...)
+            studio.append({"data": {k: v for k, v in flat.items() if k not in FILL_IN}})
+    studio_path.write_text(json.dumps(studio, ensure_ascii=False, indent=1), encoding="utf-8")
     by_kind = dict(Counter(r["kind"] for r in rows))
-    log.info("exported %d review items to %s (and %s)", len(rows), out, csv_path)
-    return ExportSummary(str(out), str(csv_path), len(rows), by_kind)
+    log.info("exported %d review items to %s (and %s, %s)", len(rows), out, csv_path, studio_path)
+    return ExportSummary(str(out), str(csv_path), str(studio_path), len(rows), by_kind)
 
 
 @dataclass(frozen=True)

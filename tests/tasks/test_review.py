@@ -54,6 +54,10 @@ def test_export_is_blind_for_calibration_and_complete_for_experts(queued, tmp_pa
     assert all(r[k] is None for r in rows for k in ("label", "rewrite", "reviewer", "reviewed_at"))
     with (tmp_path / "review.csv").open() as f:
         assert len(list(csv.DictReader(f))) == 3
+    studio = json.loads((tmp_path / "review.label-studio.json").read_text())
+    assert [t["data"]["item_id"] for t in studio] == [r["item_id"] for r in rows]
+    assert "[user] What do I need for a visa?" in studio[0]["data"]["context"]
+    assert "label" not in studio[0]["data"] and "judge_verdict" not in json.dumps(studio)
 
 
 def _complete(rows):
