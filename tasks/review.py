@@ -11,8 +11,8 @@ One queue (``review_queue``) carries two kinds of item:
 The JSONL export is the contract; a CSV with the same columns is written beside
 it for spreadsheets, and a Label Studio task file (``.label-studio.json``) for
 teams that label there (bring results back as JSONL or CSV). Import validates
-every row first and writes nothing unless all rows are valid; rows nobody filled in yet are skipped, so a half-done file
-can come back.
+every row first and writes nothing unless all rows are valid; rows nobody filled
+in yet are skipped, so a half-done file can come back.
 """
 
 from __future__ import annotations
