@@ -20,6 +20,7 @@ from tasks.judges import RuleSettings
 from tasks.llm import LLMSettings
 from tasks.llm_judge import JudgeSettings
 from tasks.mine import MiningSettings
+from tasks.redact import PrivacySettings
 from tasks.rewrite import RewriteSettings
 from tasks.route import RoutingSettings
 from tasks.signals import SignalSettings
@@ -64,6 +65,7 @@ class LoopConfig(BaseModel):
     calibration: CalibrationSettings = CalibrationSettings()
     routing: RoutingSettings = RoutingSettings()
     rewrite: RewriteSettings = RewriteSettings()
+    privacy: PrivacySettings = PrivacySettings()
 
     def config_hash(self) -> str:
         """A short, stable hash of every setting (recorded with each run)."""

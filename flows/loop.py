@@ -96,6 +96,7 @@ def bad_case_loop(config: LoopConfig | None = None) -> LoopSummary:
                 config.mining,
                 config.signals,
                 config.calibration,
+                config.privacy,
                 **db,
             )
         mining = mine_bad_cases_task(
@@ -104,7 +105,7 @@ def bad_case_loop(config: LoopConfig | None = None) -> LoopSummary:
         llm_available = resolve_llm(config.llm) is not None and config.rewrite.enabled
         routing = route_bad_cases_task(warehouse, run_id, config.routing, llm_available, **db)
         rewrite = rewrite_bad_cases_task(
-            warehouse, run_id, config.rewrite, config.llm, config.rules, **db
+            warehouse, run_id, config.rewrite, config.llm, config.rules, config.privacy, **db
         )
     except BaseException as exc:
         finish_run_task(warehouse, run_id, "failed", None, f"{type(exc).__name__}: {exc}")

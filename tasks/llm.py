@@ -22,9 +22,13 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING
 
 import openai
 from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:
+    from tasks.redact import Redactor
 
 log = logging.getLogger(__name__)
 
@@ -146,9 +150,20 @@ _RETRYABLE = {
 class LLMClient:
     """``async with LLMClient(target, settings) as llm: await llm.complete(messages)``."""
 
-    def __init__(self, target: LLMTarget, settings: LLMSettings | None = None) -> None:
+    def __init__(
+        self,
+        target: LLMTarget,
+        settings: LLMSettings | None = None,
+        redactor: Redactor | None = None,
+    ) -> None:
+        """Args:
+        target: The server, model and key.
+        settings: Concurrency, retries, timeout and budget.
+        redactor: Applied to every message before it leaves the process (PII).
+        """
         self.target = target
         self.settings = settings or LLMSettings()
+        self.redactor = redactor
         self.usage = LLMUsage()
         self._client: openai.AsyncOpenAI | None = None
         self._gate: asyncio.Semaphore | None = None
@@ -187,6 +202,8 @@ class LLMClient:
     async def complete(self, messages: list[dict], *, max_tokens: int | None = None) -> Completion:
         """One chat completion, with retries; raises LLMCallFailed or BudgetExhausted."""
         assert self._client is not None and self._gate is not None, "use 'async with'"
+        if self.redactor is not None:
+            messages = self.redactor.messages(messages)
         start = time.monotonic()
         attempt = 0
         while True:

@@ -34,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from tasks.calibration import CalibrationSettings, update_judge_agreement
 from tasks.llm import BudgetExhausted, LLMCallFailed, LLMClient, LLMSettings, resolve_llm
 from tasks.mine import MiningSettings, score_cases
+from tasks.redact import PrivacySettings, redactor
 from tasks.rubric_judge import JUDGE_NAME, judge_answer, prompt_version
 from tasks.signals import SignalSettings, select_scope
 from tasks.warehouse import connect, sql, transaction
@@ -322,6 +323,7 @@ def judge_with_llm_task(
     mining: MiningSettings,
     signal_settings: SignalSettings,
     calibration: CalibrationSettings,
+    privacy: PrivacySettings | None = None,
     memory_limit: str | None = None,
     threads: int | None = None,
 ) -> LLMJudgeSummary:
@@ -340,7 +342,7 @@ def judge_with_llm_task(
         update_progress_artifact(artifact, progress=100.0 * done / max(total, 1), _sync=True)
 
     async def go() -> LLMJudgeSummary:
-        async with LLMClient(target, llm_settings) as llm:
+        async with LLMClient(target, llm_settings, redactor(privacy)) as llm:
             with closing(connect(warehouse, memory_limit=memory_limit, threads=threads)) as con:
                 return await judge_with_llm(
                     con, llm, run_id, settings, mining, signal_settings, calibration, progress

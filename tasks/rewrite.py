@@ -35,6 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from tasks.judges import RuleSettings, find_rule_failures
 from tasks.llm import BudgetExhausted, LLMCallFailed, LLMClient, LLMSettings, resolve_llm
 from tasks.pairwise_judge import compare
+from tasks.redact import PrivacySettings, redactor
 from tasks.rewriter import prompt_version, rewrite_answer
 from tasks.route import queue_expert_items
 from tasks.warehouse import connect, sql, transaction
@@ -342,6 +343,7 @@ def rewrite_bad_cases_task(
     settings: RewriteSettings,
     llm_settings: LLMSettings,
     rules: RuleSettings,
+    privacy: PrivacySettings | None = None,
     memory_limit: str | None = None,
     threads: int | None = None,
 ) -> RewriteSummary:
@@ -352,7 +354,7 @@ def rewrite_bad_cases_task(
         with closing(connect(warehouse, memory_limit=memory_limit, threads=threads)) as con:
             if target is None:
                 return await rewrite_bad_cases(con, None, run_id, settings, rules)
-            async with LLMClient(target, llm_settings) as llm:
+            async with LLMClient(target, llm_settings, redactor(privacy)) as llm:
                 return await rewrite_bad_cases(con, llm, run_id, settings, rules)
 
     return asyncio.run(go())
