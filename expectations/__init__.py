@@ -1,5 +1,1 @@
-"""Great Expectations suites, defined in code.
-
-The preference-set suites arrive with the publishing stage; nothing is
-validated by this package yet.
-"""
+"""Great Expectations suites, defined in code (see :mod:`expectations.suites`)."""

@@ -18,6 +18,8 @@ from pathlib import Path
 from tasks.errors import BadcaseError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+# The demo's repairs fix incomplete answers, so chosen is usually much longer than rejected.
+DEMO_VALIDATION = {"max_chosen_longer_share": 0.97, "max_median_length_ratio": 5.0}
 
 
 def _say(text: str = "") -> None:
@@ -230,6 +232,20 @@ def _report(summary) -> None:
             f"expert repairs collected: {rewrite.expert_repairs}; found acceptable: "
             f"{rewrite.expert_no_repair}"
         )
+    build, publish = summary.build, summary.publish
+    _say(
+        f"pairs: {build.new_pairs} new, {build.eligible} eligible; left out: "
+        + (", ".join(f"{k} {n}" for k, n in build.excluded.items()) or "none")
+    )
+    if publish.status == "published":
+        _say(
+            f"published {publish.version}: {publish.pairs} pairs ({publish.added} added, "
+            f"{publish.removed} removed), {publish.kto_rows} KTO rows at {publish.path}"
+        )
+    elif publish.status == "unchanged":
+        _say(f"dataset unchanged since {publish.version}: nothing new published")
+    elif publish.status == "empty":
+        _say("dataset: no repaired pairs yet, nothing published")
     for c in mine.top_clusters[:3]:
         _say(f"  {c['scene']:<8} {c['size']:>6} cases  {str(c['example_request'])[:70]}")
     _say(f"warehouse: {summary.warehouse}")
@@ -300,6 +316,14 @@ def _demo(args: argparse.Namespace) -> int:
         landing=str(landing),
         warehouse=str(work / "warehouse.duckdb"),
         datasets=str(work / "datasets"),
+        validation=DEMO_VALIDATION,
+    )
+    _say(
+        "demo: the sample's planted failures are mostly incomplete answers, so their expert "
+        "repairs are much longer; the demo relaxes the length-bias bounds to "
+        f"{DEMO_VALIDATION['max_chosen_longer_share']} / "
+        f"{DEMO_VALIDATION['max_median_length_ratio']}x (defaults: 0.8 / 3.0x, which would "
+        "quarantine this set)"
     )
     online = resolve_llm(config.llm) is not None
     mode = "with the configured LLM" if online else "offline: no API key needed"

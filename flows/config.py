@@ -13,6 +13,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from expectations.suites import ValidationSettings
+from tasks.build import BuildSettings
 from tasks.calibration import CalibrationSettings
 from tasks.errors import ConfigError
 from tasks.ingest import IngestSettings
@@ -66,6 +68,8 @@ class LoopConfig(BaseModel):
     routing: RoutingSettings = RoutingSettings()
     rewrite: RewriteSettings = RewriteSettings()
     privacy: PrivacySettings = PrivacySettings()
+    build: BuildSettings = BuildSettings()
+    validation: ValidationSettings = ValidationSettings()
 
     def config_hash(self) -> str:
         """A short, stable hash of every setting (recorded with each run)."""

@@ -9,7 +9,7 @@ validation and publishing arrive with their own issues and slot in after them.
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from prefect import flow, get_run_logger
@@ -17,11 +17,13 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.runtime import flow_run
 
 from flows.config import LoopConfig
+from tasks.build import BuildSummary, build_preference_pairs_task
 from tasks.ingest import IngestSummary, ingest_logs_task
 from tasks.judges import JudgeSummary, judge_with_rules_task
 from tasks.llm import resolve_llm
 from tasks.llm_judge import NO_LLM_NOTICE, LLMJudgeSummary, judge_with_llm_task
 from tasks.mine import MiningSummary, mine_bad_cases_task
+from tasks.publish import PublishSummary, ValidationFailed, publish_preference_set_task
 from tasks.rewrite import RewriteSummary, rewrite_bad_cases_task
 from tasks.route import RoutingSummary, route_bad_cases_task
 from tasks.runs import finish_run_task, start_run_task
@@ -45,6 +47,8 @@ class LoopSummary:
     mining: MiningSummary
     routing: RoutingSummary
     rewrite: RewriteSummary
+    build: BuildSummary
+    publish: PublishSummary
 
     def as_dict(self) -> dict:
         return {
@@ -59,6 +63,8 @@ class LoopSummary:
             "mining": asdict(self.mining),
             "routing": asdict(self.routing),
             "rewrite": asdict(self.rewrite),
+            "build": asdict(self.build),
+            "publish": asdict(self.publish),
         }
 
 
@@ -107,6 +113,19 @@ def bad_case_loop(config: LoopConfig | None = None) -> LoopSummary:
         rewrite = rewrite_bad_cases_task(
             warehouse, run_id, config.rewrite, config.llm, config.rules, config.privacy, **db
         )
+        build = build_preference_pairs_task(warehouse, run_id, config.build, config.privacy, **db)
+        publish = publish_preference_set_task(
+            warehouse,
+            run_id,
+            config.datasets,
+            config.dataset_name,
+            config.build,
+            config.validation,
+            config.calibration,
+            config.privacy,
+            config.config_hash(),
+            **db,
+        )
     except BaseException as exc:
         finish_run_task(warehouse, run_id, "failed", None, f"{type(exc).__name__}: {exc}")
         raise
@@ -122,8 +141,19 @@ def bad_case_loop(config: LoopConfig | None = None) -> LoopSummary:
         mining,
         routing,
         rewrite,
+        build,
+        publish,
     )
-    finish_run_task(warehouse, run_id, "completed", summary.as_dict())
+    failed = publish.status == "quarantined"
+    if failed:
+        summary = replace(summary, status="failed")
+    finish_run_task(
+        warehouse,
+        run_id,
+        summary.status,
+        summary.as_dict(),
+        "validation failed: " + "; ".join(publish.failures) if failed else None,
+    )
     create_markdown_artifact(
         key="bad-case-loop-summary",
         markdown=render_summary(summary, config),
@@ -143,6 +173,11 @@ def bad_case_loop(config: LoopConfig | None = None) -> LoopSummary:
         ingest.duplicates,
         ingest.quarantined,
     )
+    if failed:
+        raise ValidationFailed(
+            f"the candidate set failed validation and is quarantined at {publish.path}: "
+            + "; ".join(publish.failures)
+        )
     return summary
 
 
@@ -199,6 +234,7 @@ def render_summary(summary: LoopSummary, config: LoopConfig) -> str:
     ]
     lines += _llm_section(summary.llm_judge, mine)
     lines += _repair_section(summary.routing, summary.rewrite)
+    lines += _publish_section(summary.build, summary.publish)
     if mine.top_clusters:
         lines += [
             "",
@@ -291,4 +327,38 @@ def _repair_section(routing: RoutingSummary, rewrite: RewriteSummary) -> list[st
         f"Expert repairs collected from the review queue: {rewrite.expert_repairs}; cases "
         f"experts found acceptable (dropped): {rewrite.expert_no_repair}.",
     ]
+    return lines
+
+
+def _publish_section(build: BuildSummary, publish: PublishSummary) -> list[str]:
+    """Pairs built and left out, the validation result and the published version."""
+    excluded = ", ".join(f"{k} {n}" for k, n in build.excluded.items()) or "none"
+    redacted = ", ".join(f"{k} {n}" for k, n in build.redacted.items()) or "none"
+    lines = [
+        "",
+        "## Preference set",
+        "",
+        f"{build.new_pairs} new pairs; {build.eligible} eligible in all. Left out, with "
+        f"reasons (`preference_pairs.exclusion_reason`): {excluded}. PII redacted in new "
+        f"pairs: {redacted}. Eval prompts checked against: {build.eval_prompts}.",
+        "",
+    ]
+    if publish.status == "published":
+        lines.append(
+            f"**Published {publish.version}** at `{publish.path}`: {publish.pairs} pairs "
+            f"({publish.added} added, {publish.removed} removed since "
+            f"{publish.parent or 'nothing'}), {publish.kto_rows} KTO rows, content hash "
+            f"`{publish.content_hash[:16]}`. Validation passed."
+        )
+    elif publish.status == "unchanged":
+        lines.append(f"Content unchanged since {publish.version}: nothing new published.")
+    elif publish.status == "empty":
+        lines.append("No repaired pairs yet: nothing to publish.")
+    else:
+        lines += [
+            f"**Validation FAILED**: the candidate is quarantined at `{publish.path}` and "
+            "triggers nothing; the run is marked failed.",
+            "",
+            *[f"- {f}" for f in publish.failures],
+        ]
     return lines

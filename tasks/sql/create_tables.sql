@@ -207,3 +207,48 @@ CREATE TABLE IF NOT EXISTS rewrites (
     run_id              VARCHAR NOT NULL,
     created_at          TIMESTAMPTZ NOT NULL
 );
+
+-- Preference data (tasks/build.py, tasks/publish.py).
+CREATE TABLE IF NOT EXISTS preference_pairs (
+    pair_id           VARCHAR NOT NULL,   -- pp-<hash of case and repaired answer>
+    case_id           VARCHAR NOT NULL,
+    interaction_id    VARCHAR NOT NULL,
+    cluster_id        VARCHAR,
+    scene             VARCHAR,
+    category          VARCHAR,            -- error category: a rule, near_miss, llm_judged_bad, user_signal
+    rewrite_id        VARCHAR NOT NULL,
+    rewrite_source    VARCHAR NOT NULL,   -- llm | human
+    prompt            STRUCT(role VARCHAR, content VARCHAR)[] NOT NULL,
+    chosen            STRUCT(role VARCHAR, content VARCHAR)[] NOT NULL,
+    rejected          STRUCT(role VARCHAR, content VARCHAR)[] NOT NULL,
+    near_miss         BOOLEAN NOT NULL,
+    badness           DOUBLE NOT NULL,
+    chosen_chars      BIGINT NOT NULL,
+    rejected_chars    BIGINT NOT NULL,
+    signals           VARCHAR[],
+    judges            VARCHAR[],
+    llm_verdict       VARCHAR,
+    llm_score         DOUBLE,
+    status            VARCHAR NOT NULL,   -- eligible | excluded
+    exclusion_reason  VARCHAR,            -- duplicate_prompt | near_duplicate_prompt | eval_contamination
+    duplicate_of      VARCHAR,
+    first_version     VARCHAR,            -- the version that first published it
+    run_id            VARCHAR NOT NULL,
+    built_at          TIMESTAMPTZ NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS published_versions (
+    dataset        VARCHAR NOT NULL,
+    version        VARCHAR NOT NULL,      -- v0001, ...; quarantined candidates: q-<run>
+    status         VARCHAR NOT NULL,      -- published | quarantined
+    path           VARCHAR NOT NULL,
+    parent         VARCHAR,
+    content_hash   VARCHAR NOT NULL,
+    pairs          BIGINT NOT NULL,
+    kto_rows       BIGINT NOT NULL,
+    added          BIGINT NOT NULL,
+    removed        BIGINT NOT NULL,
+    validation     JSON,
+    run_id         VARCHAR NOT NULL,
+    created_at     TIMESTAMPTZ NOT NULL
+);

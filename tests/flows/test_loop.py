@@ -63,6 +63,8 @@ def test_with_an_llm_the_judge_stage_runs_as_one_task(prefect_server, config, mo
         monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
         monkeypatch.setenv("BADCASE_LLM_MODEL", "loopback-judge")
         config.judge.silent_sample_rate = 1.0
+        # every chosen answer here is an LLM's: allow that (the source-mix guard has its own test)
+        config.validation.max_llm_source_share = 1.0
         summary = bad_case_loop(config)
     llm = summary.llm_judge
     # the four bad answers and one with a weaker complaint; the other two were praised:
@@ -82,6 +84,8 @@ def test_with_an_llm_the_judge_stage_runs_as_one_task(prefect_server, config, mo
             "mine-bad-cases",
             "route-bad-cases",
             "rewrite-bad-cases",
+            "build-preference-pairs",
+            "publish-preference-set",
             "finish-run",
         ]
     ), "one task per stage, not one per item"
@@ -96,6 +100,8 @@ def test_with_an_llm_the_judge_stage_runs_as_one_task(prefect_server, config, mo
     assert rewrite.llm_ran and rewrite.attempted == 3 and rewrite.failed == 0
     assert rewrite.reasons == {"pairwise_prefers_rewrite": 2, "rules: rule:wrong_language": 1}
     assert summary.routing.queued_for_experts == 1 and rewrite.sent_to_experts == 1
+    assert summary.build.new_pairs == 2 and summary.publish.status == "published"
+    assert summary.publish.version == "v0001" and summary.publish.pairs == 2
     assert len(server.seen) == 5 + 3 * rewrite.attempted, "judge 5; rewrite + 2 orders each"
     markdown = _artifact(summary.run_id, "bad-case-loop-summary")
     assert "`loopback-judge` with prompt `rubric_judge@" in markdown

@@ -1,0 +1,1 @@
+SELECT pair_id FROM pair_contamination;

@@ -1,0 +1,71 @@
+-- Recompute which pairs a preference set may hold, keeping every left-out pair with
+-- its reason. In order: a case's pair superseded by a newer repair (superseded) or whose
+-- case is no longer a repaired bad case (case_withdrawn); a prompt overlapping an eval
+-- set (eval_contamination, see pair_contamination); a prompt equal to (duplicate_prompt)
+-- or >= $near_dup_similarity bigram-Jaccard like (near_duplicate_prompt) a pair that comes
+-- first: already published first, then human repairs, then the worse original.
+UPDATE preference_pairs p SET status = d.status, exclusion_reason = d.reason,
+    duplicate_of = d.duplicate_of
+FROM (
+    WITH alive AS (
+        SELECT p.*,
+            row_number() OVER (PARTITION BY p.case_id ORDER BY p.built_at DESC, p.pair_id DESC) > 1
+                AS superseded,
+            b.case_id IS NULL OR b.status <> 'repaired' AS withdrawn,
+            c.pair_id IS NOT NULL AS contaminated
+        FROM preference_pairs p
+        LEFT JOIN bad_cases b USING (case_id)
+        LEFT JOIN pair_contamination c USING (pair_id)
+    ),
+    ranked AS (
+        SELECT pair_id, norm_text(array_to_string([m.content FOR m IN prompt IF m.role = 'user'], ' ')) AS text,
+            row_number() OVER (ORDER BY first_version NULLS LAST, rewrite_source = 'human' DESC,
+                               badness DESC, pair_id) AS precedence
+        FROM alive WHERE NOT superseded AND NOT withdrawn AND NOT contaminated
+    ),
+    grams AS (
+        SELECT pair_id, precedence, text, bigram_set(text) AS grams FROM ranked
+    ),
+    minhash AS (
+        SELECT g.pair_id, s.seed, min(hash(gram, s.seed)) AS mh
+        FROM (SELECT pair_id, unnest(grams) AS gram FROM grams) g
+        CROSS JOIN range(0, $lsh_bands * $lsh_rows) s(seed)
+        GROUP BY g.pair_id, s.seed
+    ),
+    buckets AS (
+        SELECT pair_id, hash(seed // $lsh_rows, list(mh ORDER BY seed)) AS bucket
+        FROM minhash GROUP BY pair_id, seed // $lsh_rows
+    ),
+    colliding AS (
+        SELECT DISTINCT a.pair_id, b.pair_id AS other
+        FROM buckets a JOIN buckets b ON a.bucket = b.bucket AND a.pair_id <> b.pair_id
+    ),
+    dups AS (
+        SELECT g.pair_id,
+            arg_min(o.pair_id, o.precedence) AS duplicate_of
+        FROM colliding s
+        JOIN grams g ON g.pair_id = s.pair_id
+        JOIN grams o ON o.pair_id = s.other
+        WHERE o.precedence < g.precedence
+          AND (o.text = g.text OR set_jaccard(g.grams, o.grams) >= $near_dup_similarity)
+        GROUP BY g.pair_id
+    ),
+    exact AS (
+        SELECT g.pair_id, arg_min(o.pair_id, o.precedence) AS duplicate_of
+        FROM grams g JOIN grams o ON o.text = g.text AND o.precedence < g.precedence
+        GROUP BY g.pair_id
+    )
+    SELECT a.pair_id,
+        CASE WHEN a.superseded OR a.withdrawn OR a.contaminated OR e.pair_id IS NOT NULL
+                  OR d.pair_id IS NOT NULL THEN 'excluded' ELSE 'eligible' END AS status,
+        CASE WHEN a.superseded THEN 'superseded'
+             WHEN a.withdrawn THEN 'case_withdrawn'
+             WHEN a.contaminated THEN 'eval_contamination'
+             WHEN e.pair_id IS NOT NULL THEN 'duplicate_prompt'
+             WHEN d.pair_id IS NOT NULL THEN 'near_duplicate_prompt' END AS reason,
+        coalesce(e.duplicate_of, d.duplicate_of) AS duplicate_of
+    FROM alive a
+    LEFT JOIN exact e USING (pair_id)
+    LEFT JOIN dups d USING (pair_id)
+) d
+WHERE p.pair_id = d.pair_id;
