@@ -78,6 +78,20 @@ def build_parser() -> argparse.ArgumentParser:
     for action in (export, imp):
         action.add_argument("--warehouse", help="DuckDB warehouse file")
         action.add_argument("--config", help="TOML config file (flags override it)")
+
+    ds = sub.add_parser("datasets", help="published preference sets: list, show, diff")
+    ds_sub = ds.add_subparsers(dest="datasets_command", required=True, metavar="ACTION")
+    ds_list = ds_sub.add_parser("list", help="every version, newest last, and quarantined ones")
+    ds_show = ds_sub.add_parser("show", help="one version's manifest in brief")
+    ds_show.add_argument("version", help="vNNNN or latest")
+    ds_diff = ds_sub.add_parser("diff", help="what changed between two versions")
+    ds_diff.add_argument("a", help="vNNNN")
+    ds_diff.add_argument("b", help="vNNNN or latest")
+    for action in (ds_list, ds_show, ds_diff):
+        action.add_argument("--datasets", help="root folder (or s3:// URI) of published datasets")
+        action.add_argument("--name", help="dataset name (default: the config's dataset_name)")
+        action.add_argument("--config", help="TOML config file (flags override it)")
+        action.add_argument("--json", action="store_true", help="machine-readable output")
     return parser
 
 
@@ -101,6 +115,8 @@ def main(argv: list[str] | None = None) -> int:
             return _generate(args)
         if args.command == "review":
             return _review(args)
+        if args.command == "datasets":
+            return _datasets(args)
         return _schema(args)
     except BadcaseError as exc:
         return _error(str(exc))
@@ -287,6 +303,82 @@ def _review(args: argparse.Namespace) -> int:
                     f"  {a.judge} ({a.model}): kappa {kappa} vs people on {a.labels} labels "
                     f"(agreement {a.agreement:.2f})"
                 )
+    return EXIT_OK
+
+
+def _datasets(args: argparse.Namespace) -> int:
+    from flows.config import load_config
+    from tasks.publish import Store, diff_versions, list_versions, read_manifest
+
+    config = load_config(args.config, datasets=args.datasets)
+    name = args.name or config.dataset_name
+    store = Store(config.datasets)
+    if args.datasets_command == "list":
+        rows = list_versions(store, name)
+        if args.json:
+            _say(json.dumps(rows, indent=1))
+            return EXIT_OK
+        if not rows:
+            _say(f"no versions of {name} under {config.datasets}")
+            return EXIT_OK
+        _say(
+            f"{'version':<22} {'status':<12} {'pairs':>7} {'kto':>7} {'added':>6} "
+            f"{'removed':>7}  created                     hash"
+        )
+        for r in rows:
+            mark = " (LATEST)" if r["latest"] else ""
+            _say(
+                f"{r['version'] + mark:<22} {r['status']:<12} {r['pairs']:>7} {r['kto_rows']:>7} "
+                f"{r['added']:>6} {r['removed']:>7}  {r['created_at'][:26]:<26}  "
+                f"{r['content_hash'][:12]}"
+            )
+        return EXIT_OK
+    if args.datasets_command == "show":
+        m = read_manifest(store, name, args.version)
+        if args.json:
+            _say(json.dumps(m, indent=1, ensure_ascii=False))
+            return EXIT_OK
+        c, v = m["counts"], m["validation"]
+        _say(
+            f"{name} {m['version']} ({m['status']}), parent {m['parent'] or '-'}, {m['created_at']}"
+        )
+        _say(
+            f"  pairs {c['pairs']} ({m['added']} added, {m['removed']} removed); KTO rows "
+            f"{c['kto']} ({c['kto_desirable']} desirable, {c['kto_undesirable']} undesirable)"
+        )
+        _say("  scenes: " + ", ".join(f"{k} {n}" for k, n in m["scenes"].items()))
+        _say("  chosen from: " + ", ".join(f"{k} {n}" for k, n in m["sources"].items()))
+        _say(f"  content hash {m['content_hash']}")
+        _say(
+            f"  validation: {'passed' if v['success'] else 'FAILED'} ({v['expectations']} "
+            "expectations)" + "".join(f"\n    - {f}" for f in v["failures"])
+        )
+        lineage = m["lineage"]
+        _say(
+            f"  lineage: {len(lineage['input_files'])} input files, "
+            f"config {lineage['config_hash']}, "
+            f"judges {[j['model'] for j in lineage['judges']]}, "
+            f"rewriters {[r['model'] for r in lineage['rewriters']]}"
+        )
+        for path, meta in m["files"].items():
+            _say(f"  {path}  {meta['bytes']} bytes  sha256 {meta['sha256'][:16]}")
+        return EXIT_OK
+    d = diff_versions(read_manifest(store, name, args.a), read_manifest(store, name, args.b))
+    if args.json:
+        _say(json.dumps(d, indent=1))
+        return EXIT_OK
+    _say(f"{name} {d['from']} -> {d['to']}" + (" (same content)" if d["same_content"] else ""))
+    _say(
+        f"  pairs {d['pairs'][0]} -> {d['pairs'][1]}: {len(d['added'])} added, "
+        f"{len(d['removed'])} removed; KTO rows {d['kto_rows'][0]} -> {d['kto_rows'][1]}"
+    )
+    for scene, (a, b) in d["scenes"].items():
+        if a != b:
+            _say(f"  {scene}: {a} -> {b}")
+    for pid in d["added"][:20]:
+        _say(f"  + {pid}")
+    for pid in d["removed"][:20]:
+        _say(f"  - {pid}")
     return EXIT_OK
 
 

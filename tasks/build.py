@@ -47,7 +47,7 @@ class BuildSettings(BaseModel):
         "whose prompts must not leak into training data.",
     )
     contamination_ngram: int = Field(
-        20, ge=5, description="Character n-gram length of the overlap test (normalised text)."
+        8, ge=3, description="Character n-gram length of the overlap test (normalised text)."
     )
     contamination_threshold: float = Field(
         0.5, gt=0, le=1, description="Share of a prompt's n-grams found in an eval prompt."

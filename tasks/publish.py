@@ -268,7 +268,7 @@ def publish_preference_set(
         )
     finally:
         con.unregister("eval_prompts_arrow")
-    contaminated = {r[0] for r in con.execute("SELECT pair_id FROM pair_contamination").fetchall()}
+    contaminated = {r[0] for r in con.execute(sql("select_contaminated_pairs")).fetchall()}
     checked = pairs.append_column(
         "contaminated", pa.array([p in contaminated for p in pairs.column("pair_id").to_pylist()])
     )
@@ -416,8 +416,10 @@ def _write_version(
                 store.write(f"{tmp}/{path}", data)
             store.write(f"{tmp}/manifest.json", manifest_bytes)  # the commit marker, last
             store.fs.create_dir(store.path(name, *final[:-1]), recursive=True)
+            _remove_remnant(store, store.path(name, *final))  # a killed run's half version
             store.fs.move(tmp, store.path(name, *final))
         else:
+            _remove_remnant(store, store.path(name, *final))
             for path, data in files.items():
                 store.write(store.path(name, *final, path), data)
             store.write(store.path(name, *final, "manifest.json"), manifest_bytes)
@@ -431,6 +433,77 @@ def _write_version(
     except OSError as exc:
         raise PublishError(f"cannot write {store.uri(name, *final)}: {exc}") from exc
     return store.uri(name, *final)
+
+
+def list_versions(store: Store, name: str) -> list[dict]:
+    """One row per committed version (oldest first), and quarantined candidates."""
+    latest = store.latest(name)
+    rows = []
+    for version in store.versions(name):
+        m = store.manifest(name, version) or {}
+        rows.append(_row(m, version == latest, store.uri(name, version)))
+    selector = pafs.FileSelector(store.path(name, "quarantine"), allow_not_found=True)
+    for info in store.fs.get_file_info(selector):
+        data = store.read(f"{info.path}/manifest.json")
+        if info.type == pafs.FileType.Directory and data:
+            rows.append(
+                _row(json.loads(data), False, store.uri(name, "quarantine", info.base_name))
+            )
+    return rows
+
+
+def _row(m: dict, latest: bool, path: str) -> dict:
+    return {
+        "version": m.get("version"),
+        "status": m.get("status"),
+        "latest": latest,
+        "created_at": m.get("created_at"),
+        "pairs": m.get("counts", {}).get("pairs"),
+        "kto_rows": m.get("counts", {}).get("kto"),
+        "added": m.get("added"),
+        "removed": m.get("removed"),
+        "parent": m.get("parent"),
+        "content_hash": m.get("content_hash"),
+        "validation": "passed" if m.get("validation", {}).get("success") else "failed",
+        "path": path,
+    }
+
+
+def read_manifest(store: Store, name: str, version: str) -> dict:
+    """The manifest of ``version`` (``latest`` for LATEST).
+
+    Raises:
+        PublishError: No such version.
+    """
+    if version == "latest":
+        version = store.latest(name) or ""
+    manifest = store.manifest(name, version) if version else None
+    if manifest is None:
+        known = ", ".join(store.versions(name)) or "none"
+        raise PublishError(f"no version {version or 'latest'} of {name} (published: {known})")
+    return manifest
+
+
+def diff_versions(a: dict, b: dict) -> dict:
+    """What changed from manifest ``a`` to manifest ``b``."""
+    ids_a, ids_b = set(a.get("pair_ids", [])), set(b.get("pair_ids", []))
+    scenes = sorted(set(a.get("scenes", {})) | set(b.get("scenes", {})))
+    return {
+        "from": a["version"],
+        "to": b["version"],
+        "pairs": [a["counts"]["pairs"], b["counts"]["pairs"]],
+        "kto_rows": [a["counts"]["kto"], b["counts"]["kto"]],
+        "added": sorted(ids_b - ids_a),
+        "removed": sorted(ids_a - ids_b),
+        "scenes": {s: [a["scenes"].get(s, 0), b["scenes"].get(s, 0)] for s in scenes},
+        "same_content": a["content_hash"] == b["content_hash"],
+    }
+
+
+def _remove_remnant(store: Store, path: str) -> None:
+    """Delete what a killed run left at a version's place (no manifest: never visible)."""
+    if store.fs.get_file_info(path).type != pafs.FileType.NotFound:
+        store.fs.delete_dir(path)
 
 
 @task(name="publish-preference-set", cache_policy=NO_CACHE)

@@ -262,3 +262,48 @@ def test_console_script_usage_error():
     )
     assert done.returncode == 2 and "expected one argument" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_datasets_list_show_diff(tmp_path, capsys):
+    from tasks.build import build_preference_pairs
+    from tasks.publish import publish_preference_set
+    from tasks.warehouse import connect
+    from tests.tasks.pairs_helpers import repaired_case
+    from tests.tasks.test_publish import REQUESTS
+
+    con = connect(tmp_path / "wh.duckdb")
+    for n, (request, scene, original) in enumerate(REQUESTS):
+        repaired_case(con, n, request, original, scene=scene)
+    build_preference_pairs(con, "r1")
+    publish_preference_set(con, "run-1", str(tmp_path / "ds"), "prefs")
+    repaired_case(
+        con,
+        9,
+        "Which vaccines for Kenya?",
+        "Probably none, it should be fine to go as is.",
+        repair="Yellow fever is required; see a travel clinic.",
+        scene="travel",
+    )
+    build_preference_pairs(con, "r2")
+    publish_preference_set(con, "run-2", str(tmp_path / "ds"), "prefs")
+    con.close()
+    where = ["--datasets", str(tmp_path / "ds"), "--name", "prefs"]
+    assert main(["datasets", "list", *where]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].startswith("v0001 ") and lines[2].startswith("v0002 (LATEST)")
+    assert main(["datasets", "list", *where, "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [(r["version"], r["pairs"], r["latest"]) for r in rows] == [
+        ("v0001", 3, False),
+        ("v0002", 4, True),
+    ]
+    assert main(["datasets", "show", "latest", *where]) == 0
+    out = capsys.readouterr().out
+    assert "prefs v0002 (published), parent v0001" in out and "validation: passed" in out
+    assert main(["datasets", "diff", "v0001", "v0002", *where, "--json"]) == 0
+    diff = json.loads(capsys.readouterr().out)
+    assert diff["pairs"] == [3, 4] and len(diff["added"]) == 1 and diff["removed"] == []
+    assert diff["scenes"]["travel"] == [0, 1]
+    code = main(["datasets", "show", "v0042", *where])
+    err = capsys.readouterr().err
+    assert code == 2 and "no version v0042 of prefs (published: v0001, v0002)" in err

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -149,3 +150,23 @@ def _task_runs(flow_run_id: str) -> list[str]:
     with get_client(sync_client=True) as client:
         found = client.request("POST", "/task_runs/filter", json=body).json()
     return [run["name"].rsplit("-", 1)[0] for run in found]
+
+
+def test_a_set_that_fails_validation_fails_the_run(prefect_server, config, monkeypatch):
+    from tasks.publish import ValidationFailed
+
+    with LLMServer(sound_llm) as server:
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        config.validation.max_llm_source_share = 0.3  # every chosen answer here is an LLM's
+        with pytest.raises(ValidationFailed, match="llm_written"):
+            bad_case_loop(config)
+    con = duckdb.connect(config.warehouse, read_only=True)
+    status, error = con.execute("SELECT status, error FROM runs").fetchone()
+    published = con.execute("SELECT status, path FROM published_versions").fetchall()
+    con.close()
+    assert status == "failed" and error.startswith("validation failed: ") and "llm_written" in error
+    [(state, path)] = published
+    assert state == "quarantined" and "/quarantine/" in path
+    root = Path(config.datasets) / config.dataset_name
+    assert not (root / "LATEST").exists(), "a quarantined set is never LATEST"

@@ -1,0 +1,102 @@
+"""The Great Expectations suites catch each kind of bad preference set."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pytest
+
+from expectations.suites import ValidationSettings, validate_preference_set
+from tasks.publish import KTO_SCHEMA
+
+
+def msg(text: str, role: str = "assistant") -> list[dict]:
+    return [{"role": role, "content": text}]
+
+
+def pair(n: int, chosen: str, rejected: str, scene: str = "visa", source: str = "human", **kw):
+    return {
+        "prompt": msg(f"question {n}", "user"),
+        "chosen": msg(chosen),
+        "rejected": msg(rejected),
+        "pair_id": f"pp-{n}",
+        "case_id": f"bc-{n}",
+        "interaction_id": f"i{n}",
+        "cluster_id": "cl",
+        "scene": scene,
+        "category": "incomplete",
+        "rewrite_source": source,
+        "near_miss": False,
+        "badness": 0.9,
+        "chosen_chars": len(chosen),
+        "rejected_chars": len(rejected),
+        "signals": ["thumbs_down"],
+        "judges": [],
+        "llm_verdict": None,
+        "llm_score": None,
+        "contaminated": False,
+        **kw,
+    }
+
+
+def good_set() -> list[dict]:
+    scenes = ["visa", "budget", "coding", "travel"]
+    return [
+        pair(
+            n,
+            f"A right answer number {n}.",
+            f"A wrong answer, number {n}!",
+            scenes[n % 4],
+            "llm" if n % 2 else "human",
+        )
+        for n in range(8)
+    ]
+
+
+def validate(rows, agreement=None, **settings):
+    kto = pa.Table.from_pylist(
+        [{"prompt": msg("q", "user"), "completion": msg("a"), "label": True}], schema=KTO_SCHEMA
+    )
+    return validate_preference_set(
+        pa.Table.from_pylist(rows), kto, agreement or [], ValidationSettings(**settings)
+    )
+
+
+@pytest.fixture(scope="module")
+def passing():
+    return validate(good_set())
+
+
+def test_a_sound_set_passes(passing):
+    assert passing.success, passing.failures
+    assert len(passing.results) > 15
+
+
+@pytest.mark.parametrize(
+    ("change", "settings", "needle"),
+    [
+        (lambda rows: rows[0].update(pair_id="pp-1"), {}, "pair_id column values to be unique"),
+        (lambda rows: rows[0].update(chosen=rows[0]["rejected"]), {}, "chosen_differs"),
+        (lambda rows: rows[0].update(chosen=msg("<think>unclosed answer")), {}, "tags_balanced"),
+        (lambda rows: rows[0].update(chosen=msg("mail ann@example.com")), {}, "pii_found"),
+        (lambda rows: rows[0].update(contaminated=True), {}, "contaminated"),
+        (lambda rows: None, {"max_scene_share": 0.2}, "scene_share"),
+        (lambda rows: None, {"max_llm_source_share": 0.3}, "llm_written"),
+        (lambda rows: None, {"min_pairs": 50}, "table row count"),
+        (
+            lambda rows: [r.update(chosen=msg("A much, much longer answer " * 5)) for r in rows],
+            {},
+            "chosen_longer",
+        ),
+    ],
+)
+def test_each_guard_fails_the_set(change, settings, needle):
+    rows = good_set()
+    change(rows)
+    report = validate(rows, **settings)
+    assert not report.success
+    assert any(needle in f for f in report.failures), report.failures
+
+
+def test_judge_kappa_below_threshold_fails_only_where_labels_exist():
+    assert not validate(good_set(), [{"judge": "llm:rubric (m)", "kappa": 0.2}]).success
+    assert validate(good_set(), [{"judge": "llm:rubric (m)", "kappa": 0.8}]).success
