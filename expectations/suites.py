@@ -115,6 +115,9 @@ def _pair_suite(gx, gxe, s: ValidationSettings):
     for column in ("pair_id", "case_id", "interaction_id", "prompt", "chosen", "rejected"):
         add(gxe.ExpectColumnValuesToNotBeNull(column=column))
     add(gxe.ExpectColumnValuesToBeUnique(column="pair_id"))
+    for column in ("chosen_chars", "rejected_chars"):
+        add(gxe.ExpectColumnValuesToBeInTypeList(column=column, type_list=["int64", "int32"]))
+    add(gxe.ExpectColumnValuesToBeOfType(column="near_miss", type_="bool"))
     add(gxe.ExpectColumnValuesToBeInSet(column="rewrite_source", value_set=["llm", "human"]))
     add(gxe.ExpectColumnValuesToBeInSet(column="chosen_differs", value_set=[True]))
     add(gxe.ExpectColumnValuesToBeInSet(column="tags_balanced", value_set=[True]))
@@ -140,7 +143,7 @@ def _kto_suite(gx, gxe):
     )
     for column in KTO_COLUMNS:
         suite.add_expectation(gxe.ExpectColumnValuesToNotBeNull(column=column))
-    suite.add_expectation(gxe.ExpectColumnValuesToBeInSet(column="label", value_set=[True, False]))
+    suite.add_expectation(gxe.ExpectColumnValuesToBeOfType(column="label", type_="bool"))
     suite.add_expectation(gxe.ExpectColumnValuesToBeInSet(column="pii_found", value_set=[False]))
     return suite
 

@@ -165,6 +165,13 @@ def bad_case_loop(config: LoopConfig | None = None) -> LoopSummary:
         description="Bad-case clusters by priority: scene, size, example request, "
         "dominant signals.",
     )
+    if publish.checks:
+        create_table_artifact(
+            key="preference-set-validation",
+            table=publish.checks,
+            description=f"Great Expectations results of the candidate set ({publish.status}: "
+            f"{publish.path}).",
+        )
     logger.info(
         "run %s: %d records read, %d inserted, %d duplicates, %d quarantined",
         run_id,

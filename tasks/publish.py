@@ -78,6 +78,7 @@ class PublishSummary:
     added: int = 0
     removed: int = 0
     failures: list[str] = field(default_factory=list)
+    checks: list[dict] = field(default_factory=list)
 
 
 class Store:
@@ -362,6 +363,16 @@ def publish_preference_set(
         )
         if report.success:
             con.execute(sql("update_pairs_first_version"), {"version": version})
+    checks = [
+        {
+            "suite": r["suite"],
+            "expectation": r["expectation"],
+            "column": r["column"],
+            "success": r["success"],
+            "observed": str(r["observed"] if r["observed"] is not None else r["unexpected_count"]),
+        }
+        for r in report.results
+    ]
     summary = PublishSummary(
         manifest["status"],
         version,
@@ -373,6 +384,7 @@ def publish_preference_set(
         len(added),
         len(removed),
         report.failures,
+        checks,
     )
     log.info(
         "publish: %s %s at %s (%d pairs, %d KTO rows)",

@@ -83,6 +83,11 @@ def test_a_sound_set_passes(passing):
         (lambda rows: None, {"max_llm_source_share": 0.3}, "llm_written"),
         (lambda rows: None, {"min_pairs": 50}, "table row count"),
         (
+            lambda rows: [r.update(near_miss="no") for r in rows],
+            {},
+            "near_miss column values to be of type",
+        ),
+        (
             lambda rows: [r.update(chosen=msg("A much, much longer answer " * 5)) for r in rows],
             {},
             "chosen_longer",

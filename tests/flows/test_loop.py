@@ -103,6 +103,8 @@ def test_with_an_llm_the_judge_stage_runs_as_one_task(prefect_server, config, mo
     assert summary.routing.queued_for_experts == 1 and rewrite.sent_to_experts == 1
     assert summary.build.new_pairs == 2 and summary.publish.status == "published"
     assert summary.publish.version == "v0001" and summary.publish.pairs == 2
+    checks = _artifact(summary.run_id, "preference-set-validation")
+    assert "expect_column_values_to_be_unique" in checks and "pair_id" in checks
     assert len(server.seen) == 5 + 3 * rewrite.attempted, "judge 5; rewrite + 2 orders each"
     markdown = _artifact(summary.run_id, "bad-case-loop-summary")
     assert "`loopback-judge` with prompt `rubric_judge@" in markdown

@@ -144,3 +144,67 @@ def test_a_killed_publish_leaves_no_visible_version(built, tmp_path):
 def test_nothing_to_publish_before_any_repair(con, tmp_path):
     assert publish(con, tmp_path).status == "empty"
     assert not (tmp_path / "prefs").exists()
+
+
+def test_publishing_to_s3(built, s3_bucket, capsys):
+    import pyarrow.fs as pafs
+
+    from flows.cli import main
+
+    root = f"s3://{s3_bucket}/datasets"
+    first = publish(built, root)
+    assert (first.status, first.version, first.path) == (
+        "published",
+        "v0001",
+        f"{root}/prefs/v0001",
+    )
+    fs, _ = pafs.FileSystem.from_uri(root)
+    files = {
+        i.path for i in fs.get_file_info(pafs.FileSelector(f"{s3_bucket}/datasets", recursive=True))
+    }
+    for name in (
+        "LATEST",
+        "v0001/manifest.json",
+        "v0001/README.md",
+        "v0001/data/train-00000-of-00001.parquet",
+        "v0001/kto/train-00000-of-00001.parquet",
+    ):
+        assert f"{s3_bucket}/datasets/prefs/{name}" in files, name
+    table = pq.read_table(
+        f"{s3_bucket}/datasets/prefs/v0001/data/train-00000-of-00001.parquet", filesystem=fs
+    )
+    assert table.num_rows == 3
+    assert publish(built, root, run="run-0002").status == "unchanged"
+    assert main(["datasets", "list", "--datasets", root, "--name", "prefs", "--json"]) == 0
+    [row] = json.loads(capsys.readouterr().out)
+    assert (row["version"], row["latest"], row["pairs"]) == ("v0001", True, 3)
+
+
+def test_the_published_set_loads_with_hugging_face_datasets(built, tmp_path, monkeypatch):
+    datasets = pytest.importorskip("datasets")
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    publish(built, tmp_path)
+    version = tmp_path / "prefs" / "v0001"
+    cache = str(tmp_path / "hf-cache")
+    dpo = datasets.load_dataset("parquet", data_dir=str(version / "data"), cache_dir=cache)["train"]
+    assert dpo.num_rows == 3 and dpo.column_names[:3] == ["prompt", "chosen", "rejected"]
+    example = dpo[0]
+    # TRL's conversational format: lists of {role, content}; the prompt ends with the user turn
+    assert example["prompt"][-1]["role"] == "user"
+    assert [m["role"] for m in example["chosen"]] == ["assistant"]
+    assert [m["role"] for m in example["rejected"]] == ["assistant"]
+    kto = datasets.load_dataset(str(version), "kto", cache_dir=cache)["train"]
+    assert kto.column_names == ["prompt", "completion", "label"]
+    assert set(kto["label"]) == {True, False}
+
+
+@pytest.mark.consumers
+def test_trl_accepts_the_columns_unchanged(built, tmp_path):
+    """Optional: runs where TRL is installed (it needs torch; not a project dependency)."""
+    trl_data = pytest.importorskip("trl.data_utils")
+    publish(built, tmp_path)
+    data = pq.read_table(tmp_path / "prefs" / "v0001" / "data" / "train-00000-of-00001.parquet")
+    kto = pq.read_table(tmp_path / "prefs" / "v0001" / "kto" / "train-00000-of-00001.parquet")
+    assert trl_data.is_conversational(data.slice(0, 1).to_pylist()[0])
+    assert trl_data.is_conversational(kto.slice(0, 1).to_pylist()[0])
