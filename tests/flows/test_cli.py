@@ -90,6 +90,11 @@ def test_demo_ends_with_counts_and_warehouse(prefect_server, tmp_path, capsys):
     ).fetchone()[0]
     con.close()
     assert chosen == repaired and pending == 0
+    # and the repairs are published as the first version of the preference set
+    published = next(line for line in lines if line.startswith("published v0001: "))
+    root = tmp_path / "demo" / "datasets" / "badcase-preferences"
+    assert (root / "LATEST").read_text().strip() == "v0001"
+    assert (root / "v0001" / "manifest.json").exists() and str(root / "v0001") in published
 
 
 def test_review_export_and_import_close_the_calibration_loop(
