@@ -159,14 +159,7 @@ def build_preference_pairs(
                 con.execute(sql("insert_pairs"), {"run_id": run_id, "now": datetime.now(UTC)})
             finally:
                 con.unregister("new_pairs_arrow")
-        con.register("eval_prompts_arrow", pa.table({"text": pa.array(eval_prompts, pa.string())}))
-        try:
-            con.execute(
-                sql("create_pair_contamination"),
-                {"n": settings.contamination_ngram, "threshold": settings.contamination_threshold},
-            )
-        finally:
-            con.unregister("eval_prompts_arrow")
+        find_contamination(con, settings, eval_prompts)
         con.execute(
             sql("update_pair_exclusions"),
             {
@@ -190,6 +183,24 @@ def build_preference_pairs(
         summary.excluded,
     )
     return summary
+
+
+def find_contamination(
+    con: duckdb.DuckDBPyConnection, settings: BuildSettings, eval_prompts: list[str] | None = None
+) -> set[str]:
+    """Fill temp table ``pair_contamination`` with the pairs whose prompt overlaps an eval
+    prompt, and return their ids (the eval sets are read when not given)."""
+    if eval_prompts is None:
+        eval_prompts = load_eval_prompts(settings.eval_sets)
+    con.register("eval_prompts_arrow", pa.table({"text": pa.array(eval_prompts, pa.string())}))
+    try:
+        con.execute(
+            sql("create_pair_contamination"),
+            {"n": settings.contamination_ngram, "threshold": settings.contamination_threshold},
+        )
+    finally:
+        con.unregister("eval_prompts_arrow")
+    return {r[0] for r in con.execute(sql("select_contaminated_pairs")).fetchall()}
 
 
 def content_hash(*tables: pa.Table) -> str:

@@ -304,14 +304,8 @@ def _queue_for_calibration(
     """Send the calibration share of this judge's decided items to people, blind."""
     if share <= 0:
         return 0
-    with transaction(con):
-        before = con.execute(sql("count_review_queue")).fetchall()
-        con.execute(
-            sql("queue_calibration_items"),
-            {**keys, "share": share, "run_id": run_id, "now": datetime.now(UTC)},
-        )
-        after = con.execute(sql("count_review_queue")).fetchall()
-    return sum(n for *_, n in after) - sum(n for *_, n in before)
+    params = {**keys, "share": share, "run_id": run_id, "now": datetime.now(UTC)}
+    return con.execute(sql("queue_calibration_items"), params).fetchone()[0]  # rows inserted
 
 
 @task(name="judge-with-llm", cache_policy=NO_CACHE)

@@ -41,7 +41,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from expectations.suites import ValidationSettings
-from tasks.build import MESSAGES, BuildSettings, content_hash, load_eval_prompts
+from tasks.build import MESSAGES, BuildSettings, content_hash, find_contamination
 from tasks.calibration import CalibrationSettings
 from tasks.errors import BadcaseError
 from tasks.redact import PrivacySettings, redactor
@@ -258,18 +258,7 @@ def publish_preference_set(
             pairs.num_rows,
             kto.num_rows,
         )
-    con.register(
-        "eval_prompts_arrow",
-        pa.table({"text": pa.array(load_eval_prompts(build.eval_sets), pa.string())}),
-    )
-    try:
-        con.execute(
-            sql("create_pair_contamination"),
-            {"n": build.contamination_ngram, "threshold": build.contamination_threshold},
-        )
-    finally:
-        con.unregister("eval_prompts_arrow")
-    contaminated = {r[0] for r in con.execute(sql("select_contaminated_pairs")).fetchall()}
+    contaminated = find_contamination(con, build)
     checked = pairs.append_column(
         "contaminated", pa.array([p in contaminated for p in pairs.column("pair_id").to_pylist()])
     )

@@ -111,10 +111,8 @@ def route_bad_cases(
 
 def queue_expert_items(con: duckdb.DuckDBPyConnection, run_id: str) -> int:
     """Queue an ``expert_repair`` item for each case routed to people (idempotent)."""
-    before = con.execute(sql("count_review_queue")).fetchall()
-    con.execute(sql("queue_expert_items"), {"run_id": run_id, "now": datetime.now(UTC)})
-    after = con.execute(sql("count_review_queue")).fetchall()
-    return sum(n for *_, n in after) - sum(n for *_, n in before)
+    params = {"run_id": run_id, "now": datetime.now(UTC)}
+    return con.execute(sql("queue_expert_items"), params).fetchone()[0]  # rows inserted
 
 
 @task(name="route-bad-cases", cache_policy=NO_CACHE)
