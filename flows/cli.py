@@ -79,6 +79,15 @@ def build_parser() -> argparse.ArgumentParser:
         action.add_argument("--warehouse", help="DuckDB warehouse file")
         action.add_argument("--config", help="TOML config file (flags override it)")
 
+    serve = sub.add_parser(
+        "serve",
+        help="run every deployment (nightly, on new logs, watcher, training) in one process",
+    )
+    serve.add_argument("--landing", help="landing root with interactions/ and events/")
+    serve.add_argument("--warehouse", help="DuckDB warehouse file")
+    serve.add_argument("--datasets", help="root folder of published datasets")
+    serve.add_argument("--config", help="TOML config file (flags override it)")
+
     ds = sub.add_parser("datasets", help="published preference sets: list, show, diff")
     ds_sub = ds.add_subparsers(dest="datasets_command", required=True, metavar="ACTION")
     ds_list = ds_sub.add_parser("list", help="every version, newest last, and quarantined ones")
@@ -117,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
             return _review(args)
         if args.command == "datasets":
             return _datasets(args)
+        if args.command == "serve":
+            return _serve(args)
         return _schema(args)
     except BadcaseError as exc:
         return _error(str(exc))
@@ -303,6 +314,26 @@ def _review(args: argparse.Namespace) -> int:
                     f"  {a.judge} ({a.model}): kappa {kappa} vs people on {a.labels} labels "
                     f"(agreement {a.agreement:.2f})"
                 )
+    return EXIT_OK
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from flows.config import load_config
+
+    config = load_config(
+        args.config, landing=args.landing, warehouse=args.warehouse, datasets=args.datasets
+    )
+    _preflight(config)
+    from deployments.serve import serve_all
+
+    api = os.environ.get("PREFECT_API_URL")
+    _say(
+        "serving nightly-bad-case-loop/nightly, nightly-bad-case-loop/on-new-logs, "
+        "watch-landing/watch-landing and train-on-preference-set/on-publish against "
+        + (api or "a temporary local Prefect server (set PREFECT_API_URL to keep runs)")
+        + "; Ctrl-C stops"
+    )
+    serve_all(config)
     return EXIT_OK
 
 

@@ -39,6 +39,26 @@ class DuckDBSettings(BaseModel):
     threads: int | None = Field(default=None, ge=1, description="DuckDB threads (default: cores).")
 
 
+class OrchestrationSettings(BaseModel):
+    """How ``badcase-loop serve`` runs the loop: schedule, watcher, training hand-off."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    cron: str = Field("0 2 * * *", description="When the nightly run starts (cron).")
+    timezone: str = Field("UTC", description="Time zone of the cron schedule (IANA name).")
+    watch_interval_s: int = Field(
+        300, ge=10, description="How often watch-landing looks for new log files."
+    )
+    run_wait_s: float = Field(
+        3600, ge=0, description="How long a served run waits for another run on the warehouse."
+    )
+    training_command: str | None = Field(
+        None,
+        description="Run by train-on-preference-set; {path}, {data}, {kto}, {version} are "
+        "filled in. None: a dry run that checks the set and logs what it would train on.",
+    )
+
+
 class LoopConfig(BaseModel):
     """Everything one run of the bad-case loop needs."""
 
@@ -57,6 +77,11 @@ class LoopConfig(BaseModel):
         pattern=r"^[a-z0-9][a-z0-9._-]*$",
         description="Name of the published preference set (datasets/<name>/vNNNN/).",
     )
+    lock_wait_s: float = Field(
+        0.0,
+        ge=0,
+        description="How long a run waits for another run on the same warehouse to finish.",
+    )
     duckdb: DuckDBSettings = DuckDBSettings()
     ingest: IngestSettings = IngestSettings()
     signals: SignalSettings = SignalSettings()
@@ -70,6 +95,7 @@ class LoopConfig(BaseModel):
     privacy: PrivacySettings = PrivacySettings()
     build: BuildSettings = BuildSettings()
     validation: ValidationSettings = ValidationSettings()
+    orchestration: OrchestrationSettings = OrchestrationSettings()
 
     def config_hash(self) -> str:
         """A short, stable hash of every setting (recorded with each run)."""

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.events import emit_event
 from prefect.runtime import flow_run
 
 from flows.config import LoopConfig
@@ -28,6 +29,7 @@ from tasks.rewrite import RewriteSummary, rewrite_bad_cases_task
 from tasks.route import RoutingSummary, route_bad_cases_task
 from tasks.runs import finish_run_task, start_run_task
 from tasks.signals import SignalSummary, derive_signals_task
+from tasks.warehouse import run_lock
 
 FLOW_NAME = "nightly-bad-case-loop"
 
@@ -76,10 +78,16 @@ class LoopSummary:
 def bad_case_loop(config: LoopConfig | None = None) -> LoopSummary:
     """Run the loop once over the configured landing root and warehouse."""
     config = config or LoopConfig()
-    logger = get_run_logger()
     flow_run_id = flow_run.get_id()
     run_id = flow_run_id or str(uuid.uuid4())
     warehouse = str(Path(config.warehouse).expanduser().resolve())
+    # One run at a time per warehouse, however it was started (CLI, cron, event).
+    with run_lock(warehouse, run_id, config.lock_wait_s):
+        return _run(config, warehouse, run_id, flow_run_id)
+
+
+def _run(config: LoopConfig, warehouse: str, run_id: str, flow_run_id: str | None) -> LoopSummary:
+    logger = get_run_logger()
     start_run_task(warehouse, run_id, config.model_dump(), config.config_hash(), flow_run_id)
     db = {"memory_limit": config.duckdb.memory_limit, "threads": config.duckdb.threads}
     try:
@@ -165,6 +173,22 @@ def bad_case_loop(config: LoopConfig | None = None) -> LoopSummary:
         description="Bad-case clusters by priority: scene, size, example request, "
         "dominant signals.",
     )
+    if mining.signal_reliability:
+        create_table_artifact(
+            key="signal-reliability",
+            table=mining.signal_reliability,
+            description="Per signal and judge: how often it fired, and the share that became "
+            "bad cases, had a repair confirmed, or that experts found fine.",
+        )
+    if mining.judge_agreement:
+        create_table_artifact(
+            key="judge-agreement",
+            table=mining.judge_agreement,
+            description="LLM judges vs people: Cohen's kappa (bad vs not bad) per scene and "
+            "overall ('*').",
+        )
+    if publish.status == "published":
+        emit_published_event(config.dataset_name, publish, run_id)
     if publish.checks:
         create_table_artifact(
             key="preference-set-validation",
@@ -186,6 +210,29 @@ def bad_case_loop(config: LoopConfig | None = None) -> LoopSummary:
             + "; ".join(publish.failures)
         )
     return summary
+
+
+PUBLISHED_EVENT = "badcase.dataset.published"
+
+
+def emit_published_event(name: str, publish: PublishSummary, run_id: str) -> None:
+    """Tell Prefect a new version exists: the training deployment's trigger listens for it."""
+    emit_event(
+        event=PUBLISHED_EVENT,
+        resource={"prefect.resource.id": f"badcase.dataset.{name}", "badcase.dataset": name},
+        payload={
+            "dataset": name,
+            "version": publish.version,
+            "path": publish.path,
+            "parent": publish.parent,
+            "pairs": publish.pairs,
+            "kto_rows": publish.kto_rows,
+            "added": publish.added,
+            "removed": publish.removed,
+            "content_hash": publish.content_hash,
+            "run_id": run_id,
+        },
+    )
 
 
 def render_summary(summary: LoopSummary, config: LoopConfig) -> str:

@@ -112,6 +112,7 @@ class MiningSummary:
     top_clusters: list[dict] = field(default_factory=list)
     untrusted_judges: list[str] = field(default_factory=list)
     judge_agreement: list[dict] = field(default_factory=list)
+    signal_reliability: list[dict] = field(default_factory=list)
 
 
 def score_cases(
@@ -190,6 +191,7 @@ def mine_bad_cases(
         top_clusters,
         untrusted,
         [asdict(a) for a in judge_agreement(con)],
+        _rows(con.execute(sql("select_signal_reliability"))),
     )
     log.info(
         "mining: %d bad cases (%d near misses) among %d interactions; %d clusters",
@@ -246,7 +248,10 @@ def _cluster(con: duckdb.DuckDBPyConnection, settings: MiningSettings) -> int:
 
 def top_bad_case_clusters(con: duckdb.DuckDBPyConnection, limit: int = 10) -> list[dict]:
     """The highest-priority clusters: scene, size, example request, dominant signals."""
-    cur = con.execute(sql("select_top_clusters"), {"limit": limit})
+    return _rows(con.execute(sql("select_top_clusters"), {"limit": limit}))
+
+
+def _rows(cur: duckdb.DuckDBPyConnection) -> list[dict]:
     names = [d[0] for d in cur.description]
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 

@@ -22,6 +22,7 @@ import hashlib
 import json
 import logging
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -126,6 +127,7 @@ async def rewrite_bad_cases(
     run_id: str,
     settings: RewriteSettings | None = None,
     rules: RuleSettings | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> RewriteSummary:
     """Collect expert repairs, then (with an LLM) repair and verify the routed cases.
 
@@ -133,6 +135,7 @@ async def rewrite_bad_cases(
         con: An open warehouse connection (cases routed).
         llm: An open LLM client, or None to only collect expert repairs.
         run_id: The loop run.
+        progress: Called with (cases done, cases to do) as clusters finish.
     """
     settings = settings or RewriteSettings()
     rules = rules or RuleSettings()
@@ -147,7 +150,7 @@ async def rewrite_bad_cases(
     rows: list[dict] = []
     usage = None
     if llm is not None and settings.enabled:
-        rows = await _rewrite_with_llm(con, llm, run_id, settings, rules)
+        rows = await _rewrite_with_llm(con, llm, run_id, settings, rules, progress)
         usage = llm.usage
     with transaction(con):
         if rows:
@@ -199,6 +202,7 @@ async def _rewrite_with_llm(
     run_id: str,
     settings: RewriteSettings,
     rules: RuleSettings,
+    progress: Callable[[int, int], None] | None,
 ) -> list[dict]:
     model, version = llm.target.model, prompt_version()
     cur = con.execute(sql("select_rewrite_todo"), {"model": model, "prompt_version": version})
@@ -284,6 +288,8 @@ async def _rewrite_with_llm(
             raw=outcome.raw[:20_000],
         )
 
+    finished = [0]  # cases done, across clusters (for progress)
+
     async def cluster(members: list[_Item]) -> list[dict]:
         pattern = guide = None
         if settings.cluster_guidance:
@@ -297,6 +303,9 @@ async def _rewrite_with_llm(
             if pilot["verification"] == "chosen":
                 pattern, guide = pilot["pattern"], pilot["rewrite_id"]
         done += await asyncio.gather(*(one(m, pattern, guide) for m in rest))
+        finished[0] += len(done)
+        if progress:
+            progress(finished[0], len(items))
         return done
 
     results = [r for group in await asyncio.gather(*map(cluster, clusters.values())) for r in group]
@@ -354,7 +363,21 @@ def rewrite_bad_cases_task(
         with closing(connect(warehouse, memory_limit=memory_limit, threads=threads)) as con:
             if target is None:
                 return await rewrite_bad_cases(con, None, run_id, settings, rules)
+            from prefect.artifacts import create_progress_artifact, update_progress_artifact
+
+            artifact = create_progress_artifact(
+                progress=0.0,
+                key="rewrite-progress",
+                description="LLM rewriter: cases repaired",
+                _sync=True,
+            )
+
+            def progress(done: int, total: int) -> None:
+                update_progress_artifact(
+                    artifact, progress=100.0 * done / max(total, 1), _sync=True
+                )
+
             async with LLMClient(target, llm_settings, redactor(privacy)) as llm:
-                return await rewrite_bad_cases(con, llm, run_id, settings, rules)
+                return await rewrite_bad_cases(con, llm, run_id, settings, rules, progress)
 
     return asyncio.run(go())

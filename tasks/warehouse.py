@@ -7,8 +7,12 @@ identifier that has to vary goes through :func:`quote_identifier`.
 
 from __future__ import annotations
 
+import fcntl
+import json
 import logging
+import os
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -128,3 +132,48 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
         con.rollback()
         raise
     con.commit()
+
+
+@contextmanager
+def run_lock(warehouse: str | Path, run_id: str, wait_s: float = 0.0) -> Iterator[None]:
+    """Hold the warehouse for one loop run: never two runs on one warehouse at once.
+
+    An advisory lock on ``<warehouse>.lock`` (released by the OS if the process
+    dies, so a killed run never blocks the next). A second run waits up to
+    ``wait_s`` seconds, then raises :class:`WarehouseBusyError` naming the holder.
+    """
+    if str(warehouse) == ":memory:":
+        yield
+        return
+    path = Path(f"{warehouse}.lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fh = path.open("a+")
+    deadline = time.monotonic() + wait_s
+    try:
+        while True:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    fh.seek(0)
+                    holder = fh.read().strip() or "{}"
+                    try:
+                        who = json.loads(holder)
+                    except ValueError:
+                        who = {}
+                    raise WarehouseBusyError(
+                        f"the warehouse {warehouse} is in use by loop run "
+                        f"{who.get('run_id', '?')} (pid {who.get('pid', '?')}, since "
+                        f"{who.get('since', '?')}): one loop run at a time per warehouse"
+                        + (f"; waited {wait_s:.0f} s" if wait_s else "")
+                    ) from None
+                time.sleep(min(1.0, max(deadline - time.monotonic(), 0.05)))
+        fh.seek(0)
+        fh.truncate()
+        since = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        fh.write(json.dumps({"run_id": run_id, "pid": os.getpid(), "since": since}))
+        fh.flush()
+        yield
+    finally:
+        fh.close()  # releases the lock

@@ -119,3 +119,13 @@ def test_every_prompt_is_used_and_renders():
     ]
     for text in rendered:
         assert not re.search(r"\{[a-z_]+\}", text.replace("{there}", "")), "placeholder left"
+
+
+def test_served_deployments_match_prefect_yaml():
+    from deployments.serve import build_deployments
+    from flows.config import LoopConfig
+
+    spec = yaml.safe_load((ROOT / "deployments" / "prefect.yaml").read_text())
+    declared = {(d["name"], d["entrypoint"]) for d in spec["deployments"]}
+    served = {(d.name, d.entrypoint) for d in build_deployments(LoopConfig())}
+    assert served == declared

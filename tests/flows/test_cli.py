@@ -312,3 +312,8 @@ def test_datasets_list_show_diff(tmp_path, capsys):
     code = main(["datasets", "show", "v0042", *where])
     err = capsys.readouterr().err
     assert code == 2 and "no version v0042 of prefs (published: v0001, v0002)" in err
+
+
+def test_serve_checks_its_paths_before_starting(tmp_path, capsys):
+    code = main(["serve", "--landing", str(tmp_path / "nowhere")])
+    _one_line_error(capsys, code, "does not exist")

@@ -103,6 +103,10 @@ def test_with_an_llm_the_judge_stage_runs_as_one_task(prefect_server, config, mo
     assert summary.routing.queued_for_experts == 1 and rewrite.sent_to_experts == 1
     assert summary.build.new_pairs == 2 and summary.publish.status == "published"
     assert summary.publish.version == "v0001" and summary.publish.pairs == 2
+    reliability = _artifact(summary.run_id, "signal-reliability")
+    assert "correction" in reliability and "rule:truncated" in reliability
+    assert "rewrite-progress" in _artifact_keys(summary.run_id)
+    assert "llm-judge-progress" in _artifact_keys(summary.run_id)
     checks = _artifact(summary.run_id, "preference-set-validation")
     assert "expect_column_values_to_be_unique" in checks and "pair_id" in checks
     assert len(server.seen) == 5 + 3 * rewrite.attempted, "judge 5; rewrite + 2 orders each"
@@ -172,3 +176,10 @@ def test_a_set_that_fails_validation_fails_the_run(prefect_server, config, monke
     assert state == "quarantined" and "/quarantine/" in path
     root = Path(config.datasets) / config.dataset_name
     assert not (root / "LATEST").exists(), "a quarantined set is never LATEST"
+
+
+def _artifact_keys(flow_run_id: str) -> set[str]:
+    body = {"artifacts": {"flow_run_id": {"any_": [flow_run_id]}}, "limit": 50, "offset": 0}
+    with get_client(sync_client=True) as client:
+        found = client.request("POST", "/artifacts/filter", json=body).json()
+    return {a["key"] for a in found if a["key"]}

@@ -1,0 +1,1 @@
+"""Prefect deployments of badcase-loop (``serve.py``, ``prefect.yaml``)."""

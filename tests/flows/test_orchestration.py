@@ -1,0 +1,182 @@
+"""Orchestration under the Prefect test server: deployments, events, triggers, the lock."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+from prefect.client.orchestration import get_client
+
+from deployments.serve import build_deployments
+from flows.config import LoopConfig, OrchestrationSettings
+from flows.loop import bad_case_loop
+from flows.train import train_on_preference_set
+from flows.watch import watch_landing
+from tasks.errors import BadcaseError, WarehouseBusyError
+from tests.conftest import SHARED_CONTRACT
+
+
+@pytest.fixture
+def config(tmp_path) -> LoopConfig:
+    landing = tmp_path / "landing"
+    subprocess.run(["cp", "-r", str(SHARED_CONTRACT / "landing"), str(landing)], check=True)
+    return LoopConfig(
+        landing=str(landing),
+        warehouse=str(tmp_path / "wh.duckdb"),
+        datasets=str(tmp_path / "datasets"),
+        orchestration=OrchestrationSettings(cron="30 3 * * *", timezone="Asia/Shanghai"),
+    )
+
+
+def _events(name: str, wanted, timeout_s: float = 30) -> list[dict]:
+    """The events named ``name`` that ``wanted(event)`` accepts, once there is one per id
+    asked for: events reach the server's store asynchronously."""
+    body = {"filter": {"event": {"name": [name]}, "order": "DESC"}, "limit": 50}
+    deadline = time.monotonic() + timeout_s
+    with get_client(sync_client=True) as client:
+        while True:
+            found = client.request("POST", "/events/filter", json=body).json()["events"]
+            hits = [e for e in found if wanted(e)]
+            if hits or time.monotonic() > deadline:
+                return hits
+            time.sleep(0.5)
+
+
+def test_the_deployments_carry_their_schedules_and_triggers(config):
+    nightly, on_logs, watch, train = build_deployments(config)
+    assert (nightly.flow_name, nightly.name) == ("nightly-bad-case-loop", "nightly")
+    [schedule] = nightly.schedules
+    assert schedule.schedule.cron == "30 3 * * *"
+    assert schedule.schedule.timezone == "Asia/Shanghai"
+    assert nightly.concurrency_limit == 1 or nightly.concurrency_options is not None
+    [trigger] = on_logs.triggers
+    assert trigger.expect == {"badcase.logs.landed"}
+    landing = str(Path(config.landing).resolve())
+    assert trigger.match.model_dump()["prefect.resource.id"] == f"badcase.landing.{landing}"
+    assert trigger.parameters["config"]["lock_wait_s"] == 3600, "served runs wait their turn"
+    assert watch.flow_name == "watch-landing"
+    assert watch.schedules[0].schedule.interval.total_seconds() == 300
+    [published] = train.triggers
+    assert published.expect == {"badcase.dataset.published"}
+    assert published.parameters["path"] == "{{ event.payload.path }}"
+
+
+def test_serving_registers_the_deployments(prefect_server, config):
+    ids = [d.apply() for d in build_deployments(config)]
+    with get_client(sync_client=True) as client:
+        nightly = client.read_deployment(ids[0])
+        on_logs = client.read_deployment(ids[1])
+        automations = client.read_automations_by_name("new logs landed")
+    assert nightly.schedules[0].schedule.cron == "30 3 * * *"
+    assert on_logs.name == "on-new-logs" and automations
+    assert automations[0].trigger.expect == {"badcase.logs.landed"}
+
+
+def test_the_watcher_announces_each_new_file_once(prefect_server, config):
+    first = watch_landing(config)
+    assert len(first.new) == 2 and first.event_id
+    assert watch_landing(config).new == [], "nothing new, no event"
+    extra = Path(config.landing) / "events" / "dt=2026-11-02" / "late.jsonl"
+    extra.parent.mkdir(parents=True, exist_ok=True)
+    extra.write_text("")
+    third = watch_landing(config)
+    assert third.new == [str(extra.resolve())] or third.new == [str(extra)]
+    ids = {first.event_id, third.event_id}
+    events: list[dict] = []
+    deadline = time.monotonic() + 30
+    while len(events) < 2 and time.monotonic() < deadline:
+        events = _events("badcase.logs.landed", lambda e: e["id"] in ids)
+    assert len(events) == 2
+    payloads = {e["id"]: e["payload"] for e in events}
+    assert payloads[first.event_id]["count"] == 2
+    assert payloads[third.event_id]["files"] == third.new
+
+
+def test_a_landed_event_leads_to_a_loop_run(prefect_server, config):
+    deployment_id = build_deployments(config)[1].apply()
+    watch_landing(config)
+    deadline = time.monotonic() + 60
+    runs = []
+    with get_client(sync_client=True) as client:
+        while time.monotonic() < deadline and not runs:
+            body = {"deployments": {"id": {"any_": [str(deployment_id)]}}, "limit": 5, "offset": 0}
+            runs = client.request("POST", "/flow_runs/filter", json=body).json()
+            time.sleep(1)
+    assert runs, "the trigger created a run of the on-new-logs deployment"
+    assert runs[0]["parameters"]["config"]["landing"] == config.landing
+
+
+def test_publishing_emits_the_event_and_training_takes_it(prefect_server, config, monkeypatch):
+    from tests.llm_server import LLMServer, sound_llm
+
+    with LLMServer(sound_llm) as server:
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        config.validation.max_llm_source_share = 1.0
+        summary = bad_case_loop(config)
+    assert summary.publish.status == "published"
+    [event] = _events(
+        "badcase.dataset.published", lambda e: e["payload"].get("run_id") == summary.run_id
+    )
+    payload = event["payload"]
+    assert payload["version"] == "v0001" and payload["path"] == summary.publish.path
+    assert (
+        payload["pairs"] == summary.publish.pairs
+        and payload["kto_rows"] == summary.publish.kto_rows
+    )
+    assert payload["content_hash"] == summary.publish.content_hash
+    assert event["resource"]["prefect.resource.id"] == "badcase.dataset.badcase-preferences"
+    dry = train_on_preference_set(payload["path"], payload["version"])
+    assert (dry.pairs, dry.command) == (summary.publish.pairs, None)
+    marker = Path(config.warehouse).parent / "trained.txt"
+    command = sys.executable + f" -c \"open('{marker}', 'w').write('{{data}}')\""
+    ran = train_on_preference_set(payload["path"], payload["version"], command)
+    assert ran.returncode == 0
+    assert marker.read_text() == f"{payload['path']}/data/train-00000-of-00001.parquet"
+    with pytest.raises(BadcaseError, match=r"no manifest\.json"):
+        train_on_preference_set(str(Path(config.datasets) / "nowhere"))
+
+
+HOLD = """
+import fcntl, json, sys, time
+fh = open(sys.argv[1] + ".lock", "a+")
+fcntl.flock(fh, fcntl.LOCK_EX)
+fh.truncate(0); fh.write(json.dumps({"run_id": "other-run", "pid": 1, "since": "now"})); fh.flush()
+print("held", flush=True)
+time.sleep(float(sys.argv[2]))
+"""
+
+
+def _hold_lock(warehouse: str, seconds: float) -> subprocess.Popen:
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, warehouse, str(seconds)], stdout=subprocess.PIPE, text=True
+    )
+    assert holder.stdout.readline().strip() == "held"
+    return holder
+
+
+def test_a_second_run_on_the_same_warehouse_is_refused_clearly(prefect_server, config):
+    holder = _hold_lock(config.warehouse, 30)
+    try:
+        with pytest.raises(WarehouseBusyError, match="in use by loop run other-run"):
+            bad_case_loop(config)
+    finally:
+        holder.kill()
+    assert not Path(config.warehouse).exists() or duckdb.connect(
+        config.warehouse, read_only=True
+    ).execute("SELECT count(*) FROM runs").fetchone() == (0,)
+
+
+def test_a_waiting_run_goes_once_the_other_finishes(prefect_server, config):
+    holder = _hold_lock(config.warehouse, 3)
+    try:
+        summary = bad_case_loop(config.model_copy(update={"lock_wait_s": 60}))
+    finally:
+        holder.kill()
+    assert summary.status == "completed" and summary.ingest.inserted == 12
+    json.dumps(summary.as_dict())
