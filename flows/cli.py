@@ -173,10 +173,14 @@ def _schema(args: argparse.Namespace) -> int:
 def _preflight(config) -> None:
     """Fail fast, in one line, on paths that cannot work (before Prefect starts)."""
     from tasks.ingest import discover_files
-    from tasks.warehouse import connect
+    from tasks.warehouse import connect, run_lock
 
     discover_files(config.landing)
     connect(config.warehouse).close()
+    # Another loop run on this warehouse: say so now, before Prefect starts (the flow
+    # itself takes the lock for the whole run; this only checks that it is free).
+    with run_lock(str(Path(config.warehouse).expanduser().resolve()), "preflight", 0):
+        pass
 
 
 def _execute(config) -> int:

@@ -180,3 +180,53 @@ def test_a_waiting_run_goes_once_the_other_finishes(prefect_server, config):
         holder.kill()
     assert summary.status == "completed" and summary.ingest.inserted == 12
     json.dumps(summary.as_dict())
+
+
+def test_a_run_started_during_another_is_refused(prefect_server, config, tmp_path):
+    # Two processes, as with a cron run and an event run (flows in threads of one process
+    # are serialised by Prefect and prove nothing). The first judges with a slow LLM, so it
+    # holds the warehouse for seconds; the second starts once the first holds it.
+    import os
+
+    from prefect.settings import get_current_settings
+
+    from tests.llm_server import LLMServer, Reply, rubric_reply
+
+    slow = Path(tmp_path / "slow.toml")
+    slow.write_text(
+        "[llm]\nconcurrency = 1\n[judge]\nsilent_sample_rate = 1.0\n[rewrite]\nenabled = false\n"
+    )
+    env = {**os.environ, "PREFECT_API_URL": get_current_settings().api.url}
+    args = [
+        sys.executable,
+        "-m",
+        "flows.cli",
+        "run",
+        "--landing",
+        config.landing,
+        "--warehouse",
+        config.warehouse,
+        "--datasets",
+        config.datasets,
+    ]
+    pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True}
+    with LLMServer(lambda body, n: Reply(rubric_reply("good", 9), latency_s=1.5)) as server:
+        llm_env = {**env, "OPENAI_API_KEY": "sk-test", "OPENAI_BASE_URL": server.base_url}
+        first = subprocess.Popen([*args, "--config", str(slow)], env=llm_env, **pipes)
+        deadline = time.monotonic() + 120
+        while not server.seen:  # the first run is judging: it holds the warehouse
+            assert first.poll() is None and time.monotonic() < deadline, first.stderr.read()
+            time.sleep(0.2)
+        second = subprocess.run(args, env=env, timeout=300, **pipes)
+        assert first.wait(timeout=300) == 0, first.stderr.read()
+    assert second.returncode == 2, second.stderr
+    last = second.stderr.strip().splitlines()[-1]
+    assert (
+        last.startswith("badcase-loop: error: the warehouse ") and "one loop run at a time" in last
+    )
+    assert "Traceback" not in second.stderr, "refused before Prefect started"
+    con = duckdb.connect(config.warehouse, read_only=True)
+    assert con.execute("SELECT status, count(*) FROM runs GROUP BY 1").fetchall() == [
+        ("completed", 1)
+    ]
+    con.close()
