@@ -56,6 +56,7 @@ def validate(rows, agreement=None, **settings):
     kto = pa.Table.from_pylist(
         [{"prompt": msg("q", "user"), "completion": msg("a"), "label": True}], schema=KTO_SCHEMA
     )
+    settings.setdefault("balance_min_pairs", 1)  # the sets here are small
     return validate_preference_set(
         pa.Table.from_pylist(rows), kto, agreement or [], ValidationSettings(**settings)
     )
@@ -105,3 +106,10 @@ def test_each_guard_fails_the_set(change, settings, needle):
 def test_judge_kappa_below_threshold_fails_only_where_labels_exist():
     assert not validate(good_set(), [{"judge": "llm:rubric (m)", "kappa": 0.2}]).success
     assert validate(good_set(), [{"judge": "llm:rubric (m)", "kappa": 0.8}]).success
+
+
+def test_balance_bounds_wait_for_enough_pairs():
+    rows = good_set()
+    report = validate(rows, max_scene_share=0.2, balance_min_pairs=len(rows) + 1)
+    assert report.success, "8 pairs are too few for shares to mean anything"
+    assert not any("scene_share" in r["column"] for r in report.results)

@@ -117,7 +117,7 @@ def test_a_failing_set_is_quarantined_and_not_latest(built, tmp_path):
     publish(built, tmp_path)
     repaired_case(built, 9, "How long may I stay in Schengen with a short-stay visa?")
     build_preference_pairs(built, "r2")
-    failed = publish(built, tmp_path, run="run-0002", max_scene_share=0.4)
+    failed = publish(built, tmp_path, run="run-0002", max_scene_share=0.4, balance_min_pairs=1)
     assert failed.status == "quarantined"
     assert any("scene_share" in f for f in failed.failures)
     assert (tmp_path / "prefs" / "LATEST").read_text().strip() == "v0001"
