@@ -246,6 +246,12 @@ def publish_preference_set(
     kto = _kto_table(con, build, privacy)
     digest = content_hash(pairs, kto)
     latest = store.latest(name)
+    versions = store.versions(name)
+    if versions and versions[-1] != latest:
+        newest = store.manifest(name, versions[-1]) or {}
+        if newest.get("content_hash") == digest and newest.get("status") == "published":
+            # a run died after committing this version but before LATEST: finish its work
+            return _finish_interrupted(con, store, name, newest, run_id)
     parent = store.manifest(name, latest) if latest else None
     if parent and parent["content_hash"] == digest:
         log.info("publish: content unchanged since %s, nothing new", latest)
@@ -425,15 +431,59 @@ def _write_version(
                 store.write(store.path(name, *final, path), data)
             store.write(store.path(name, *final, "manifest.json"), manifest_bytes)
         if valid:
-            if store.local:
-                tmp = store.path(name, f".LATEST-{run_id[:8]}")
-                store.write(tmp, version.encode() + b"\n")
-                store.fs.move(tmp, store.path(name, "LATEST"))
-            else:
-                store.write(store.path(name, "LATEST"), version.encode() + b"\n")
+            _point_latest(store, name, version, run_id)
     except OSError as exc:
         raise PublishError(f"cannot write {store.uri(name, *final)}: {exc}") from exc
     return store.uri(name, *final)
+
+
+def _finish_interrupted(
+    con: duckdb.DuckDBPyConnection, store: Store, name: str, manifest: dict, run_id: str
+) -> PublishSummary:
+    """Point LATEST at a version a killed run committed, and record it as published."""
+    version = manifest["version"]
+    try:
+        _point_latest(store, name, version, run_id)
+    except OSError as exc:
+        raise PublishError(f"cannot write {store.uri(name, 'LATEST')}: {exc}") from exc
+    target = store.uri(name, version)
+    counts = manifest["counts"]
+    with transaction(con):
+        recorded = con.execute(
+            sql("count_published_version"), {"dataset": name, "version": version}
+        ).fetchone()[0]
+        if not recorded:
+            con.execute(
+                sql("insert_published_version"),
+                {
+                    "dataset": name,
+                    "version": version,
+                    "status": "published",
+                    "path": target,
+                    "parent": manifest["parent"],
+                    "content_hash": manifest["content_hash"],
+                    "pairs": counts["pairs"],
+                    "kto_rows": counts["kto"],
+                    "added": manifest["added"],
+                    "removed": manifest["removed"],
+                    "validation": json.dumps(manifest["validation"]),
+                    "run_id": run_id,
+                    "now": datetime.now(UTC),
+                },
+            )
+        con.execute(sql("update_pairs_first_version"), {"version": version})
+    log.info("publish: finished %s, which an interrupted run had written", version)
+    return PublishSummary(
+        "published",
+        version,
+        target,
+        manifest["parent"],
+        manifest["content_hash"],
+        counts["pairs"],
+        counts["kto"],
+        manifest["added"],
+        manifest["removed"],
+    )
 
 
 def list_versions(store: Store, name: str) -> list[dict]:
@@ -499,6 +549,16 @@ def diff_versions(a: dict, b: dict) -> dict:
         "scenes": {s: [a["scenes"].get(s, 0), b["scenes"].get(s, 0)] for s in scenes},
         "same_content": a["content_hash"] == b["content_hash"],
     }
+
+
+def _point_latest(store: Store, name: str, version: str, run_id: str) -> None:
+    """Point LATEST at ``version`` (atomically where the filesystem can rename)."""
+    if store.local:
+        tmp = store.path(name, f".LATEST-{run_id[:8]}")
+        store.write(tmp, version.encode() + b"\n")
+        store.fs.move(tmp, store.path(name, "LATEST"))
+    else:
+        store.write(store.path(name, "LATEST"), version.encode() + b"\n")
 
 
 def _remove_remnant(store: Store, path: str) -> None:

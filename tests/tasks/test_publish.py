@@ -208,3 +208,20 @@ def test_trl_accepts_the_columns_unchanged(built, tmp_path):
     kto = pq.read_table(tmp_path / "prefs" / "v0001" / "kto" / "train-00000-of-00001.parquet")
     assert trl_data.is_conversational(data.slice(0, 1).to_pylist()[0])
     assert trl_data.is_conversational(kto.slice(0, 1).to_pylist()[0])
+
+
+def test_a_run_killed_before_latest_is_finished_by_the_next(built, tmp_path):
+    first = publish(built, tmp_path)
+    # as if the run died after writing v0001's manifest but before LATEST and the warehouse row
+    (tmp_path / "prefs" / "LATEST").unlink()
+    built.execute("DELETE FROM published_versions")
+    built.execute("UPDATE preference_pairs SET first_version = NULL")
+    again = publish(built, tmp_path, run="run-0002")
+    assert (again.status, again.version, again.content_hash) == (
+        "published",
+        "v0001",
+        first.content_hash,
+    )
+    assert (tmp_path / "prefs" / "LATEST").read_text().strip() == "v0001"
+    assert Store(str(tmp_path)).versions("prefs") == ["v0001"], "no second copy"
+    assert built.execute("SELECT version FROM published_versions").fetchall() == [("v0001",)]
