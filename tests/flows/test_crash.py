@@ -31,11 +31,9 @@ max_llm_source_share = 1.0
 # (task, state) at which the run is killed: stage boundaries and the middle of stages
 KILL_POINTS = [
     ("ingest-logs", "COMPLETED"),
-    ("judge-with-rules", "COMPLETED"),
     ("judge-with-llm", "RUNNING"),
     ("mine-bad-cases", "COMPLETED"),
     ("rewrite-bad-cases", "RUNNING"),
-    ("build-preference-pairs", "COMPLETED"),
     ("publish-preference-set", "RUNNING"),
 ]
 UNIQUE_KEYS = {
