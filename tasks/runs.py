@@ -20,8 +20,13 @@ def record_run_start(
     config_hash: str,
     flow_run_id: str | None = None,
 ) -> None:
-    """Write the ``running`` row of a run (replacing one left by a killed attempt)."""
+    """Write the ``running`` row of a run (replacing one left by a killed attempt).
+
+    The caller holds the warehouse lock, so any other ``running`` row is a run that
+    died: it is marked ``failed`` as interrupted.
+    """
     with transaction(con):
+        con.execute(sql("update_interrupted_runs"), {"run_id": run_id})
         con.execute(sql("delete_run"), {"run_id": run_id})
         con.execute(
             sql("insert_run_row"),

@@ -104,7 +104,13 @@ def _check_no_duplicates_or_partials(root: Path) -> None:
             f"SELECT count(*) FROM (SELECT {key} FROM {table} GROUP BY ALL HAVING count(*) > 1)"
         ).fetchone()[0]
         assert dupes == 0, f"duplicate rows in {table}"
+    statuses = dict(con.execute("SELECT status, count(*) FROM runs GROUP BY 1").fetchall())
+    interrupted = con.execute(
+        "SELECT count(*) FROM runs WHERE error LIKE 'interrupted:%'"
+    ).fetchone()[0]
     con.close()
+    assert "running" not in statuses, "a killed run is marked failed by the next"
+    assert statuses.get("failed", 0) == interrupted
     ds = root / "ds" / "badcase-preferences"
     for version in ds.glob("v*"):
         assert (version / "manifest.json").exists(), f"partial version {version} visible"
