@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tasks.errors import ConfigError
 from tasks.redact import PrivacySettings, redactor
-from tasks.warehouse import connect, sql, transaction
+from tasks.warehouse import connect, fetch_dicts, sql, transaction
 
 log = logging.getLogger(__name__)
 
@@ -134,9 +134,7 @@ def build_preference_pairs(
     settings = settings or BuildSettings()
     redact = redactor(privacy)
     con.execute(sql("create_text_macros"))
-    cur = con.execute(sql("select_pair_candidates"))
-    names = [d[0] for d in cur.description]
-    rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+    rows = fetch_dicts(con.execute(sql("select_pair_candidates")))
     for row in rows:
         clean = redact or (lambda text: text)
         row["prompt"] = [{"role": m["role"], "content": clean(m["content"])} for m in row["prompt"]]

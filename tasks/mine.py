@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tasks.calibration import CalibrationSettings, judge_agreement, untrusted_judges
 from tasks.signals import SIGNALS, SignalSettings, select_scope
-from tasks.warehouse import connect, sql, transaction
+from tasks.warehouse import connect, fetch_dicts, sql, transaction
 
 log = logging.getLogger(__name__)
 
@@ -191,7 +191,7 @@ def mine_bad_cases(
         top_clusters,
         untrusted,
         [asdict(a) for a in judge_agreement(con)],
-        _rows(con.execute(sql("select_signal_reliability"))),
+        fetch_dicts(con.execute(sql("select_signal_reliability"))),
     )
     log.info(
         "mining: %d bad cases (%d near misses) among %d interactions; %d clusters",
@@ -248,12 +248,7 @@ def _cluster(con: duckdb.DuckDBPyConnection, settings: MiningSettings) -> int:
 
 def top_bad_case_clusters(con: duckdb.DuckDBPyConnection, limit: int = 10) -> list[dict]:
     """The highest-priority clusters: scene, size, example request, dominant signals."""
-    return _rows(con.execute(sql("select_top_clusters"), {"limit": limit}))
-
-
-def _rows(cur: duckdb.DuckDBPyConnection) -> list[dict]:
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+    return fetch_dicts(con.execute(sql("select_top_clusters"), {"limit": limit}))
 
 
 @task(name="mine-bad-cases", cache_policy=NO_CACHE)

@@ -29,7 +29,7 @@ import duckdb
 import pyarrow as pa
 
 from tasks.errors import BadcaseError
-from tasks.warehouse import sql, transaction
+from tasks.warehouse import fetch_dicts, sql, transaction
 
 log = logging.getLogger(__name__)
 
@@ -97,9 +97,7 @@ def export_review(
     """
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    cur = con.execute(sql("select_review_items"), {"kinds": list(kinds)})
-    names = [d[0] for d in cur.description]
-    rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+    rows = fetch_dicts(con.execute(sql("select_review_items"), {"kinds": list(kinds)}))
     csv_path = out.with_suffix(".csv")
     studio_path = out.with_suffix(".label-studio.json")
     studio: list[dict] = []

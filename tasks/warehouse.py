@@ -50,6 +50,12 @@ def sql(name: str, **identifiers: str) -> str:
     return _IDENTIFIER.sub(lambda m: quote_identifier(identifiers[m.group(1)]), text)
 
 
+def fetch_dicts(cur: duckdb.DuckDBPyConnection) -> list[dict]:
+    """The rows of an executed query as dicts keyed by column name."""
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
 def sql_names() -> list[str]:
     """Names of every SQL file shipped in ``tasks/sql`` (for wiring tests)."""
     folder = resources.files("tasks").joinpath("sql")
