@@ -36,6 +36,7 @@ from tasks.llm import BudgetExhausted, LLMCallFailed, LLMClient, LLMSettings, re
 from tasks.mine import MiningSettings, score_cases
 from tasks.redact import PrivacySettings, redactor
 from tasks.rubric_judge import JUDGE_NAME, judge_answer, prompt_version
+from tasks.runs import progress_artifact
 from tasks.signals import SignalSettings, select_scope
 from tasks.warehouse import connect, sql, transaction
 
@@ -326,14 +327,7 @@ def judge_with_llm_task(
     target = resolve_llm(llm_settings)
     if target is None or not settings.enabled:
         return LLMJudgeSummary(notice=NO_LLM_NOTICE if target is None else "LLM judge disabled")
-    from prefect.artifacts import create_progress_artifact, update_progress_artifact
-
-    artifact = create_progress_artifact(
-        progress=0.0, key="llm-judge-progress", description="LLM judge: items judged"
-    )
-
-    def progress(done: int, total: int) -> None:
-        update_progress_artifact(artifact, progress=100.0 * done / max(total, 1), _sync=True)
+    progress = progress_artifact("llm-judge-progress", "LLM judge: items judged")
 
     async def go() -> LLMJudgeSummary:
         async with LLMClient(target, llm_settings, redactor(privacy)) as llm:

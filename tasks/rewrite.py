@@ -39,6 +39,7 @@ from tasks.pairwise_judge import compare
 from tasks.redact import PrivacySettings, redactor
 from tasks.rewriter import prompt_version, rewrite_answer
 from tasks.route import queue_expert_items
+from tasks.runs import progress_artifact
 from tasks.warehouse import connect, sql, transaction
 
 log = logging.getLogger(__name__)
@@ -363,20 +364,7 @@ def rewrite_bad_cases_task(
         with closing(connect(warehouse, memory_limit=memory_limit, threads=threads)) as con:
             if target is None:
                 return await rewrite_bad_cases(con, None, run_id, settings, rules)
-            from prefect.artifacts import create_progress_artifact, update_progress_artifact
-
-            artifact = create_progress_artifact(
-                progress=0.0,
-                key="rewrite-progress",
-                description="LLM rewriter: cases repaired",
-                _sync=True,
-            )
-
-            def progress(done: int, total: int) -> None:
-                update_progress_artifact(
-                    artifact, progress=100.0 * done / max(total, 1), _sync=True
-                )
-
+            progress = progress_artifact("rewrite-progress", "LLM rewriter: cases repaired")
             async with LLMClient(target, llm_settings, redactor(privacy)) as llm:
                 return await rewrite_bad_cases(con, llm, run_id, settings, rules, progress)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from contextlib import closing
 from typing import Any
 
@@ -59,6 +60,19 @@ def record_run_end(
             "error": error,
         },
     )
+
+
+def progress_artifact(key: str, description: str) -> Callable[[int, int], None]:
+    """A Prefect progress artifact for a long stage, and the callback that moves it:
+    ``progress(done, total)``. Call from inside a task run."""
+    from prefect.artifacts import create_progress_artifact, update_progress_artifact
+
+    artifact = create_progress_artifact(progress=0.0, key=key, description=description, _sync=True)
+
+    def progress(done: int, total: int) -> None:
+        update_progress_artifact(artifact, progress=100.0 * done / max(total, 1), _sync=True)
+
+    return progress
 
 
 @task(name="start-run", cache_policy=NO_CACHE)
