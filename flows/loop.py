@@ -90,6 +90,7 @@ def _run(config: LoopConfig, warehouse: str, run_id: str, flow_run_id: str | Non
     logger = get_run_logger()
     start_run_task(warehouse, run_id, config.model_dump(), config.config_hash(), flow_run_id)
     db = {"memory_limit": config.duckdb.memory_limit, "threads": config.duckdb.threads}
+    llm_configured = resolve_llm(config.llm) is not None  # the key itself stays in the tasks
     try:
         ingest = ingest_logs_task(warehouse, config.landing, run_id, config.ingest, **db)
         signals = derive_signals_task(warehouse, run_id, config.signals, **db)
@@ -98,7 +99,7 @@ def _run(config: LoopConfig, warehouse: str, run_id: str, flow_run_id: str | Non
             llm_judge = LLMJudgeSummary(
                 notice="LLM judges disabled in the config ([judge] enabled)"
             )
-        elif resolve_llm(config.llm) is None:
+        elif not llm_configured:
             llm_judge = LLMJudgeSummary(notice=NO_LLM_NOTICE)
             logger.warning(NO_LLM_NOTICE)
         else:
@@ -116,8 +117,9 @@ def _run(config: LoopConfig, warehouse: str, run_id: str, flow_run_id: str | Non
         mining = mine_bad_cases_task(
             warehouse, run_id, config.mining, config.signals, config.calibration, **db
         )
-        llm_available = resolve_llm(config.llm) is not None and config.rewrite.enabled
-        routing = route_bad_cases_task(warehouse, run_id, config.routing, llm_available, **db)
+        routing = route_bad_cases_task(
+            warehouse, run_id, config.routing, llm_configured and config.rewrite.enabled, **db
+        )
         rewrite = rewrite_bad_cases_task(
             warehouse, run_id, config.rewrite, config.llm, config.rules, config.privacy, **db
         )
