@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -40,7 +40,7 @@ class DuckDBSettings(BaseModel):
 
 
 class OrchestrationSettings(BaseModel):
-    """How ``badcase-loop serve`` runs the loop: schedule, watcher, training hand-off."""
+    """How the loop is run: schedule, watcher, training hand-off, where LLM stages execute."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -56,6 +56,20 @@ class OrchestrationSettings(BaseModel):
         None,
         description="Run by train-on-preference-set; {path}, {data}, {kto}, {version} are "
         "filled in. None: a dry run that checks the set and logs what it would train on.",
+    )
+    task_runner: Literal["local", "dask"] = Field(
+        "local",
+        description="Where the LLM-bound stages (judge-with-llm, rewrite-bad-cases) run: in "
+        "the flow's process, or on a Dask cluster through prefect-dask "
+        "(pip install 'badcase-loop[dask]').",
+    )
+    dask_address: str | None = Field(
+        None,
+        description="Scheduler of an existing Dask cluster (tcp://host:8786). None: a local "
+        "cluster is started for the run and stopped after it.",
+    )
+    dask_workers: int = Field(
+        2, ge=1, description="Worker processes of the local cluster (when no address is given)."
     )
 
 

@@ -1,9 +1,8 @@
 """The nightly bad-case loop: one Prefect flow run, the stages in order as tasks.
 
 The flow only orchestrates: each stage is a task that opens the warehouse,
-does its work in DuckDB and returns a small summary. This version runs
-ingest, signals, rule judges and mining; routing, rewriting, building,
-validation and publishing arrive with their own issues and slot in after them.
+does its work in DuckDB and returns a small summary. The LLM-bound stages run in
+the flow's process or on a Dask cluster (``orchestration.task_runner``).
 """
 
 from __future__ import annotations
@@ -18,6 +17,7 @@ from prefect.events import emit_event
 from prefect.runtime import flow_run
 
 from flows.config import LoopConfig
+from flows.runners import llm_stage_runner
 from tasks.build import BuildSummary, build_preference_pairs_task
 from tasks.ingest import IngestSummary, ingest_logs_task
 from tasks.judges import JudgeSummary, judge_with_rules_task
@@ -95,34 +95,43 @@ def _run(config: LoopConfig, warehouse: str, run_id: str, flow_run_id: str | Non
         ingest = ingest_logs_task(warehouse, config.landing, run_id, config.ingest, **db)
         signals = derive_signals_task(warehouse, run_id, config.signals, **db)
         judges = judge_with_rules_task(warehouse, run_id, config.rules, config.signals, **db)
-        if not config.judge.enabled:
-            llm_judge = LLMJudgeSummary(
-                notice="LLM judges disabled in the config ([judge] enabled)"
+        with llm_stage_runner(config.orchestration) as run_llm_stage:
+            if not config.judge.enabled:
+                llm_judge = LLMJudgeSummary(
+                    notice="LLM judges disabled in the config ([judge] enabled)"
+                )
+            elif not llm_configured:
+                llm_judge = LLMJudgeSummary(notice=NO_LLM_NOTICE)
+                logger.warning(NO_LLM_NOTICE)
+            else:
+                llm_judge = run_llm_stage(
+                    judge_with_llm_task,
+                    warehouse,
+                    run_id,
+                    config.judge,
+                    config.llm,
+                    config.mining,
+                    config.signals,
+                    config.calibration,
+                    config.privacy,
+                    **db,
+                )
+            mining = mine_bad_cases_task(
+                warehouse, run_id, config.mining, config.signals, config.calibration, **db
             )
-        elif not llm_configured:
-            llm_judge = LLMJudgeSummary(notice=NO_LLM_NOTICE)
-            logger.warning(NO_LLM_NOTICE)
-        else:
-            llm_judge = judge_with_llm_task(
+            routing = route_bad_cases_task(
+                warehouse, run_id, config.routing, llm_configured and config.rewrite.enabled, **db
+            )
+            rewrite = run_llm_stage(
+                rewrite_bad_cases_task,
                 warehouse,
                 run_id,
-                config.judge,
+                config.rewrite,
                 config.llm,
-                config.mining,
-                config.signals,
-                config.calibration,
+                config.rules,
                 config.privacy,
                 **db,
             )
-        mining = mine_bad_cases_task(
-            warehouse, run_id, config.mining, config.signals, config.calibration, **db
-        )
-        routing = route_bad_cases_task(
-            warehouse, run_id, config.routing, llm_configured and config.rewrite.enabled, **db
-        )
-        rewrite = rewrite_bad_cases_task(
-            warehouse, run_id, config.rewrite, config.llm, config.rules, config.privacy, **db
-        )
         build = build_preference_pairs_task(warehouse, run_id, config.build, config.privacy, **db)
         publish = publish_preference_set_task(
             warehouse,
