@@ -38,6 +38,7 @@ from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, ConfigDict, Field
 
 from tasks.errors import LandingError
+from tasks.landing import is_remote, list_remote, mirror_landing
 from tasks.warehouse import connect, sql, transaction
 
 log = logging.getLogger(__name__)
@@ -69,6 +70,11 @@ class IngestSettings(BaseModel):
         default=1 << 30,
         gt=0,
         description="Landed bytes read per fast-path transaction.",
+    )
+    landing_cache: str | None = Field(
+        default=None,
+        description="Local folder where a remote (s3://...) landing root is mirrored before "
+        "it is read; default <warehouse>.landing-cache.",
     )
 
 
@@ -190,7 +196,8 @@ def discover_files(landing: str | Path) -> tuple[list[LandedFile], list[tuple[st
     """List the log files under a landing root, in path order.
 
     Args:
-        landing: The landing root (a local folder).
+        landing: The landing root: a local folder, or a URI pyarrow can open
+            (``s3://bucket/prefix``); remote files are listed, not read.
 
     Returns:
         The files to consider, and ``(path, why)`` for files that were passed
@@ -199,12 +206,21 @@ def discover_files(landing: str | Path) -> tuple[list[LandedFile], list[tuple[st
     Raises:
         LandingError: The root is missing or has neither ``interactions/`` nor ``events/``.
     """
+    found: list[LandedFile] = []
+    ignored: list[tuple[str, str]] = []
+    if is_remote(landing):
+        for f in list_remote(str(landing)):
+            kind, *parts = f.relative.parts
+            why = _why_ignored(parts)
+            if why:
+                ignored.append((f.uri, why))
+                continue
+            found.append(
+                LandedFile(f.uri, kind, _format_of(parts[-1]), _dt_of(parts), f.size_bytes, f.mtime)
+            )
+        found.sort(key=lambda f: (KINDS.index(f.kind), f.path))
+        return found, ignored
     root = Path(landing).expanduser()
-    if "://" in str(landing):
-        raise LandingError(
-            f"landing {landing!r}: only local folders are supported by this version; "
-            "copy or mount the logs locally"
-        )
     if not root.is_dir():
         raise LandingError(f"landing root {root} does not exist or is not a folder")
     if not any((root / kind).is_dir() for kind in KINDS):
@@ -212,8 +228,6 @@ def discover_files(landing: str | Path) -> tuple[list[LandedFile], list[tuple[st
             f"landing root {root} has neither interactions/ nor events/: expected "
             "<landing>/interactions/dt=YYYY-MM-DD/*.jsonl (see README, 'Log format')"
         )
-    found: list[LandedFile] = []
-    ignored: list[tuple[str, str]] = []
     for kind in KINDS:
         base = root / kind
         if not base.is_dir():
@@ -222,7 +236,8 @@ def discover_files(landing: str | Path) -> tuple[list[LandedFile], list[tuple[st
             dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_")))
             for name in sorted(filenames):
                 path = Path(dirpath, name).resolve()
-                why = _why_ignored(base, path, name)
+                parts = path.relative_to(base.resolve()).parts
+                why = _why_ignored(parts)
                 if why:
                     ignored.append((str(path), why))
                     continue
@@ -232,7 +247,7 @@ def discover_files(landing: str | Path) -> tuple[list[LandedFile], list[tuple[st
                         path=str(path),
                         kind=kind,
                         format=_format_of(name),
-                        dt=_dt_of(base, path),
+                        dt=_dt_of(parts),
                         size_bytes=st.st_size,
                         mtime=datetime.fromtimestamp(st.st_mtime, UTC),
                     )
@@ -245,20 +260,21 @@ def _format_of(name: str) -> str:
     return next(fmt for suffix, fmt in FORMATS.items() if name.endswith(suffix))
 
 
-def _why_ignored(base: Path, path: Path, name: str) -> str | None:
-    if name.startswith((".", "_")):
+def _why_ignored(parts: Sequence[str]) -> str | None:
+    """Why a file (its path below ``<landing>/<kind>/``) is passed over, or None."""
+    name = parts[-1]
+    if any(part.startswith((".", "_")) for part in parts):
         return "hidden or marker file"
     if not any(name.endswith(suffix) for suffix in FORMATS):
         return "not .jsonl, .jsonl.gz or .parquet"
     try:
-        _dt_of(base, path)
+        _dt_of(parts)
     except ValueError as exc:
         return str(exc)
     return None
 
 
-def _dt_of(base: Path, path: Path) -> date:
-    parts = path.relative_to(base.resolve()).parts
+def _dt_of(parts: Sequence[str]) -> date:
     match = _DT_FOLDER.match(parts[0]) if len(parts) > 1 else None
     if not match:
         raise ValueError("not inside a dt=YYYY-MM-DD folder")
@@ -276,19 +292,26 @@ def ingest_logs(
     landing: str | Path,
     run_id: str,
     settings: IngestSettings | None = None,
+    cache_dir: str | Path | None = None,
 ) -> IngestSummary:
     """Read new and changed log files from the landing root into the warehouse.
 
     Args:
         con: An open warehouse connection (tables created).
-        landing: The landing root.
+        landing: The landing root: a local folder or a URI (``s3://bucket/prefix``).
         run_id: The loop run this ingest belongs to; every row written carries it.
         settings: Ingest settings; the defaults when omitted.
+        cache_dir: Where a remote landing root is mirrored before it is read
+            (``ingest.landing_cache``, else ``<warehouse>.landing-cache``).
 
     Returns:
         The run's counts; ``summary.reconciles`` is always true.
     """
     settings = settings or IngestSettings()
+    if is_remote(landing):
+        if cache_dir is None:
+            raise LandingError(f"landing {landing!r} is remote: give a local cache_dir")
+        landing = mirror_landing(str(landing), cache_dir)
     files, ignored = discover_files(landing)
     for path, why in ignored:
         log.info("ignored %s: %s", path, why)
@@ -641,5 +664,6 @@ def ingest_logs_task(
     threads: int | None = None,
 ) -> IngestSummary:
     """Prefect task: open the warehouse and run :func:`ingest_logs`."""
+    cache = settings.landing_cache or f"{warehouse}.landing-cache"
     with closing(connect(warehouse, memory_limit=memory_limit, threads=threads)) as con:
-        return ingest_logs(con, landing, run_id, settings)
+        return ingest_logs(con, landing, run_id, settings, cache)
