@@ -185,32 +185,43 @@ def validate_preference_set(
     import pandas as pd
 
     settings = settings or ValidationSettings()
+    batches = {
+        "preference_pairs": (
+            lambda: _pair_suite(gx, gxe, settings, pairs.num_rows),
+            pd.DataFrame(rule_columns(pairs)),
+        ),
+        "kto_rows": (lambda: _kto_suite(gx, gxe), pd.DataFrame(_kto_rows(kto))),
+        "judge_agreement": (
+            lambda: _judge_suite(gx, gxe, settings),
+            pd.DataFrame(agreement or [{"judge": None, "kappa": None}]).astype(
+                {"kappa": "float64"}
+            ),
+        ),
+    }
+    return run_suites(batches, docs_dir)
+
+
+def run_suites(batches: dict, docs_dir: str | Path | None = None) -> ValidationReport:
+    """Run each ``name -> (suite builder, pandas frame)`` through a Great Expectations
+    checkpoint. A throwaway file context holds them (suites are built once it exists);
+    its Data Docs are copied to ``docs_dir``.
+    """
+    import great_expectations as gx
+    import pandas as pd
+
     workdir = Path(tempfile.mkdtemp(prefix="badcase-gx-"))
     try:
         context = gx.get_context(mode="file", project_root_dir=str(workdir))
         context.variables.progress_bars = {"globally": False}
-        source = context.data_sources.add_pandas("preference_set")
-        batches = {
-            "preference_pairs": (
-                _pair_suite(gx, gxe, settings, pairs.num_rows),
-                pd.DataFrame(rule_columns(pairs)),
-            ),
-            "kto_rows": (_kto_suite(gx, gxe), pd.DataFrame(_kto_rows(kto))),
-            "judge_agreement": (
-                _judge_suite(gx, gxe, settings),
-                pd.DataFrame(agreement or [{"judge": None, "kappa": None}]).astype(
-                    {"kappa": "float64"}
-                ),
-            ),
-        }
+        source = context.data_sources.add_pandas("badcase_sets")
         results: list[dict] = []
-        for name, (suite, frame) in batches.items():
+        for name, (build_suite, frame) in batches.items():
             if frame.empty:
                 frame = pd.DataFrame({c: pd.Series(dtype="object") for c in _columns(name)})
             definition = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe(
                 "all"
             )
-            suite = context.suites.add(suite)
+            suite = context.suites.add(build_suite())
             validation = context.validation_definitions.add(
                 gx.ValidationDefinition(name=name, data=definition, suite=suite)
             )
@@ -237,10 +248,78 @@ def validate_preference_set(
     return ValidationReport(success, results, docs)
 
 
+EVAL_COLUMNS = ("eval_id", "prompt", "reference", "original", "cluster_id", "category", "scene")
+
+
+def validate_eval_set(items: pa.Table, in_training: list[bool]) -> ValidationReport:
+    """The regression eval set: complete rows, unique ids, a reference that differs from
+    the original, no PII, and not one item in the training set.
+
+    Args:
+        items: The eval rows (``EVAL_COLUMNS``).
+        in_training: Per row, whether its case is eligible in the preference set.
+    """
+    import great_expectations as gx
+    import great_expectations.expectations as gxe
+    import pandas as pd
+
+    rows = items.to_pylist()
+    for r, leaked in zip(rows, in_training, strict=True):
+        prompt = " ".join(m["content"] or "" for m in r["prompt"])
+        r["reference_differs"] = (r["reference"] or "").strip() != (r["original"] or "").strip()
+        r["pii_found"] = bool(find_pii(f"{prompt}\n{r['reference']}\n{r['original']}"))
+        r["in_training"] = leaked
+
+    def suite():
+        suite = gx.ExpectationSuite(name="eval_items")
+        add = suite.add_expectation
+        add(gxe.ExpectTableColumnsToMatchSet(column_set=list(EVAL_COLUMNS), exact_match=False))
+        for column in ("eval_id", "prompt", "reference", "original", "cluster_id"):
+            add(gxe.ExpectColumnValuesToNotBeNull(column=column))
+        add(gxe.ExpectColumnValuesToBeUnique(column="eval_id"))
+        add(gxe.ExpectColumnValuesToBeInSet(column="reference_differs", value_set=[True]))
+        add(gxe.ExpectColumnValuesToBeInSet(column="pii_found", value_set=[False]))
+        add(gxe.ExpectColumnValuesToBeInSet(column="in_training", value_set=[False]))
+        return suite
+
+    return run_suites({"eval_items": (suite, pd.DataFrame(rows))})
+
+
+RL_COLUMNS = ("prompt_id", "prompt", "reference", "verifier", "pass_rate", "samples", "rank")
+
+
+def validate_rl_prompt_set(prompts: pa.Table, band: tuple[float, float]) -> ValidationReport:
+    """The RL prompt set: complete rows, unique ids, every pass rate inside the band, and
+    the rows in curriculum order (rank 1, 2, ... from the easiest)."""
+    import great_expectations as gx
+    import great_expectations.expectations as gxe
+    import pandas as pd
+
+    rows = prompts.to_pylist()
+    for i, r in enumerate(rows):
+        r["in_order"] = r["rank"] == i + 1 and (
+            i == 0 or rows[i - 1]["pass_rate"] >= r["pass_rate"]
+        )
+        r["pii_found"] = bool(find_pii(" ".join(m["content"] or "" for m in r["prompt"])))
+    suite = gx.ExpectationSuite(name="rl_prompts")
+    add = suite.add_expectation
+    add(gxe.ExpectTableColumnsToMatchSet(column_set=list(RL_COLUMNS), exact_match=False))
+    for column in ("prompt_id", "prompt", "reference", "verifier"):
+        add(gxe.ExpectColumnValuesToNotBeNull(column=column))
+    add(gxe.ExpectColumnValuesToBeUnique(column="prompt_id"))
+    add(gxe.ExpectColumnValuesToBeBetween(column="pass_rate", min_value=band[0], max_value=band[1]))
+    add(gxe.ExpectColumnValuesToBeInSet(column="in_order", value_set=[True]))
+    add(gxe.ExpectColumnValuesToBeInSet(column="pii_found", value_set=[False]))
+    return run_suites({"rl_prompts": (suite, pd.DataFrame(rows))})
+
+
 def _columns(name: str) -> tuple[str, ...]:
-    return {"kto_rows": (*KTO_COLUMNS, "pii_found"), "judge_agreement": ("judge", "kappa")}.get(
-        name, PAIR_COLUMNS
-    )
+    return {
+        "kto_rows": (*KTO_COLUMNS, "pii_found"),
+        "judge_agreement": ("judge", "kappa"),
+        "eval_items": (*EVAL_COLUMNS, "reference_differs", "pii_found", "in_training"),
+        "rl_prompts": (*RL_COLUMNS, "in_order", "pii_found"),
+    }.get(name, PAIR_COLUMNS)
 
 
 def _kto_rows(kto: pa.Table) -> list[dict]:

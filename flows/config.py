@@ -7,6 +7,7 @@ line flags override it. Relative paths are taken from the working directory.
 from __future__ import annotations
 
 import hashlib
+import posixpath
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -96,6 +97,16 @@ class LoopConfig(BaseModel):
         ge=0,
         description="How long a run waits for another run on the same warehouse to finish.",
     )
+    evalsets: str | None = Field(
+        default=None,
+        description="Root of the regression eval sets (evalsets/<name>/vNNNN/); default: "
+        "evalsets/ beside the datasets root.",
+    )
+    trends: str | None = Field(
+        default=None,
+        description="Where the trend charts and tables go; default: trends/ beside the "
+        "datasets root.",
+    )
     duckdb: DuckDBSettings = DuckDBSettings()
     ingest: IngestSettings = IngestSettings()
     signals: SignalSettings = SignalSettings()
@@ -110,6 +121,22 @@ class LoopConfig(BaseModel):
     build: BuildSettings = BuildSettings()
     validation: ValidationSettings = ValidationSettings()
     orchestration: OrchestrationSettings = OrchestrationSettings()
+
+    def beside_datasets(self, folder: str) -> str:
+        """``<parent of datasets>/<folder>``: where evalsets/, rlsets/ and trends/ default to."""
+        root = self.datasets.rstrip("/")
+        scheme, _, rest = root.rpartition("://")
+        if scheme and "/" not in rest:  # s3://bucket: beside it is inside it
+            return f"{root}/{folder}"
+        return f"{posixpath.dirname(root) or '.'}/{folder}"
+
+    @property
+    def evalsets_root(self) -> str:
+        return self.evalsets or self.beside_datasets("evalsets")
+
+    @property
+    def trends_root(self) -> str:
+        return self.trends or self.beside_datasets("trends")
 
     def config_hash(self) -> str:
         """A short, stable hash of every setting (recorded with each run)."""

@@ -19,6 +19,7 @@ from prefect.runtime import flow_run
 from flows.config import LoopConfig
 from flows.runners import llm_stage_runner
 from tasks.build import BuildSummary, build_preference_pairs_task
+from tasks.evalset import publish_eval_set_task
 from tasks.ingest import IngestSummary, ingest_logs_task
 from tasks.judges import JudgeSummary, judge_with_rules_task
 from tasks.llm import resolve_llm
@@ -28,6 +29,7 @@ from tasks.publish import PublishSummary, ValidationFailed, publish_preference_s
 from tasks.rewrite import RewriteSummary, rewrite_bad_cases_task
 from tasks.route import RoutingSummary, route_bad_cases_task
 from tasks.runs import finish_run_task, start_run_task
+from tasks.sets import SetSummary
 from tasks.signals import SignalSummary, derive_signals_task
 from tasks.warehouse import run_lock
 
@@ -51,6 +53,7 @@ class LoopSummary:
     rewrite: RewriteSummary
     build: BuildSummary
     publish: PublishSummary
+    evalset: SetSummary
 
     def as_dict(self) -> dict:
         return {
@@ -67,6 +70,7 @@ class LoopSummary:
             "rewrite": asdict(self.rewrite),
             "build": asdict(self.build),
             "publish": asdict(self.publish),
+            "evalset": asdict(self.evalset),
         }
 
 
@@ -145,6 +149,9 @@ def _run(config: LoopConfig, warehouse: str, run_id: str, flow_run_id: str | Non
             config.config_hash(),
             **db,
         )
+        evalset = publish_eval_set_task(
+            warehouse, run_id, config.evalsets_root, config.dataset_name, **db
+        )
     except BaseException as exc:
         finish_run_task(warehouse, run_id, "failed", None, f"{type(exc).__name__}: {exc}")
         raise
@@ -162,6 +169,7 @@ def _run(config: LoopConfig, warehouse: str, run_id: str, flow_run_id: str | Non
         rewrite,
         build,
         publish,
+        evalset,
     )
     failed = publish.status == "quarantined"
     if failed:
@@ -300,6 +308,7 @@ def render_summary(summary: LoopSummary, config: LoopConfig) -> str:
     lines += _llm_section(summary.llm_judge, mine)
     lines += _repair_section(summary.routing, summary.rewrite)
     lines += _publish_section(summary.build, summary.publish)
+    lines += _evalset_section(summary.evalset, summary.build)
     if mine.top_clusters:
         lines += [
             "",
@@ -392,6 +401,26 @@ def _repair_section(routing: RoutingSummary, rewrite: RewriteSummary) -> list[st
         f"Expert repairs collected from the review queue: {rewrite.expert_repairs}; cases "
         f"experts found acceptable (dropped): {rewrite.expert_no_repair}.",
     ]
+    return lines
+
+
+def _evalset_section(evalset: SetSummary, build: BuildSummary) -> list[str]:
+    """The regression eval set held out of training."""
+    held = build.excluded.get("eval_holdout", 0)
+    lines = ["", "## Regression eval set", ""]
+    if evalset.status == "empty":
+        lines.append(
+            f"No held-out cases yet ({held}): a cluster gives one after "
+            "1 / `build.eval_holdout_share` repaired cases."
+        )
+    elif evalset.status == "unchanged":
+        lines.append(f"Unchanged since {evalset.version}: {evalset.rows} held-out cases.")
+    else:
+        lines.append(
+            f"**{evalset.status} {evalset.version}** at `{evalset.path}`: {evalset.rows} "
+            "held-out cases, never in a training set (`evaluate-candidate` replays them)."
+        )
+        lines += [f"- {f}" for f in evalset.failures]
     return lines
 
 

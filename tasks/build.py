@@ -46,6 +46,13 @@ class BuildSettings(BaseModel):
         description="Eval prompt files (JSONL with prompt/messages/question, .txt, .parquet) "
         "whose prompts must not leak into training data.",
     )
+    eval_holdout_share: float = Field(
+        0.2,
+        ge=0,
+        lt=1,
+        description="Share of each cluster's repaired cases held out for the regression eval "
+        "set (evalsets/); held-out cases are never published for training. 0 turns it off.",
+    )
     contamination_ngram: int = Field(
         8, ge=3, description="Character n-gram length of the overlap test (normalised text)."
     )
@@ -157,6 +164,10 @@ def build_preference_pairs(
                 con.execute(sql("insert_pairs"), {"run_id": run_id, "now": datetime.now(UTC)})
             finally:
                 con.unregister("new_pairs_arrow")
+        con.execute(
+            sql("insert_eval_split"),
+            {"share": settings.eval_holdout_share, "run_id": run_id, "now": datetime.now(UTC)},
+        )
         find_contamination(con, settings, eval_prompts)
         con.execute(
             sql("update_pair_exclusions"),
@@ -187,9 +198,13 @@ def find_contamination(
     con: duckdb.DuckDBPyConnection, settings: BuildSettings, eval_prompts: list[str] | None = None
 ) -> set[str]:
     """Fill temp table ``pair_contamination`` with the pairs whose prompt overlaps an eval
-    prompt, and return their ids (the eval sets are read when not given)."""
+    prompt, and return their ids (the eval sets are read when not given). The prompts of
+    cases held out for the regression eval set always count as eval prompts."""
     if eval_prompts is None:
         eval_prompts = load_eval_prompts(settings.eval_sets)
+    eval_prompts = eval_prompts + [
+        r[0] for r in con.execute(sql("select_heldout_prompts")).fetchall()
+    ]
     con.register("eval_prompts_arrow", pa.table({"text": pa.array(eval_prompts, pa.string())}))
     try:
         con.execute(

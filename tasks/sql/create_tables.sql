@@ -252,3 +252,72 @@ CREATE TABLE IF NOT EXISTS published_versions (
     run_id         VARCHAR NOT NULL,
     created_at     TIMESTAMPTZ NOT NULL
 );
+
+-- Regression evals (tasks/build.py, tasks/evalset.py, tasks/candidate.py).
+-- Each repaired case is assigned once, per cluster, to training or to the held-out eval
+-- set; held-out cases are never published for training.
+CREATE TABLE IF NOT EXISTS eval_split (
+    case_id     VARCHAR NOT NULL,
+    cluster_id  VARCHAR,
+    split       VARCHAR NOT NULL,         -- eval | train
+    run_id      VARCHAR NOT NULL,
+    assigned_at TIMESTAMPTZ NOT NULL
+);
+
+-- Versioned sets other than the preference set: evalsets/, rlsets/.
+CREATE TABLE IF NOT EXISTS published_sets (
+    kind          VARCHAR NOT NULL,       -- evalset | rlset
+    name          VARCHAR NOT NULL,
+    version       VARCHAR NOT NULL,
+    status        VARCHAR NOT NULL,       -- published | quarantined
+    path          VARCHAR NOT NULL,
+    parent        VARCHAR,
+    content_hash  VARCHAR NOT NULL,
+    rows          BIGINT NOT NULL,
+    validation    JSON,
+    run_id        VARCHAR NOT NULL,
+    created_at    TIMESTAMPTZ NOT NULL
+);
+
+-- A candidate model replayed on an eval set (tasks/candidate.py): its answers (the cache),
+-- each answer's verdicts, and the evaluation with its gate decision.
+CREATE TABLE IF NOT EXISTS candidate_answers (
+    candidate     VARCHAR NOT NULL,       -- model name @ base URL
+    eval_hash     VARCHAR NOT NULL,       -- content hash of the eval set version
+    eval_id       VARCHAR NOT NULL,
+    answer        VARCHAR,
+    error         VARCHAR,
+    created_at    TIMESTAMPTZ NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS candidate_judgments (
+    candidate       VARCHAR NOT NULL,
+    eval_hash       VARCHAR NOT NULL,
+    eval_id         VARCHAR NOT NULL,
+    judge_model     VARCHAR NOT NULL,
+    rubric_verdict  VARCHAR,              -- good | bad (pointwise)
+    rubric_score    DOUBLE,
+    vs_original     VARCHAR,              -- candidate | original | tie | inconsistent (both orders)
+    vs_reference    VARCHAR,              -- candidate | reference | tie | inconsistent
+    fixed           BOOLEAN,              -- beats the original in both orders and is not judged bad
+    error           VARCHAR,
+    created_at      TIMESTAMPTZ NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS candidate_evaluations (
+    evaluation_id  VARCHAR NOT NULL,
+    candidate      VARCHAR NOT NULL,
+    evalset        VARCHAR NOT NULL,      -- <name>/<version>
+    eval_hash      VARCHAR NOT NULL,
+    items          BIGINT NOT NULL,
+    judged         BIGINT NOT NULL,
+    fix_rate       DOUBLE,
+    fix_rate_low   DOUBLE,                -- Wilson 95% interval
+    fix_rate_high  DOUBLE,
+    regression_rate DOUBLE,               -- share of previously fixed clusters that regressed
+    decision       VARCHAR NOT NULL,      -- promote | reject
+    reasons        VARCHAR[],
+    clusters       JSON,                  -- per cluster: items, fixed, rate, interval, baseline
+    categories     JSON,
+    created_at     TIMESTAMPTZ NOT NULL
+);

@@ -1,6 +1,7 @@
 -- Recompute which pairs a preference set may hold, keeping every left-out pair with
 -- its reason. In order: a case's pair superseded by a newer repair (superseded) or whose
--- case is no longer a repaired bad case (case_withdrawn); a prompt overlapping an eval
+-- case is no longer a repaired bad case (case_withdrawn); a case held out for the
+-- regression eval set (eval_holdout, see eval_split); a prompt overlapping an eval
 -- set (eval_contamination, see pair_contamination); a prompt equal to (duplicate_prompt)
 -- or >= $near_dup_similarity bigram-Jaccard like (near_duplicate_prompt) a pair that comes
 -- first: already published first, then human repairs, then the worse original.
@@ -12,16 +13,18 @@ FROM (
             row_number() OVER (PARTITION BY p.case_id ORDER BY p.built_at DESC, p.pair_id DESC) > 1
                 AS superseded,
             b.case_id IS NULL OR b.status <> 'repaired' AS withdrawn,
-            c.pair_id IS NOT NULL AS contaminated
+            c.pair_id IS NOT NULL AS contaminated,
+            e.case_id IS NOT NULL AS held_out
         FROM preference_pairs p
         LEFT JOIN bad_cases b USING (case_id)
+        LEFT JOIN eval_split e ON e.case_id = p.case_id AND e.split = 'eval'
         LEFT JOIN pair_contamination c USING (pair_id)
     ),
     ranked AS (
         SELECT pair_id, norm_text(array_to_string([m.content FOR m IN prompt IF m.role = 'user'], ' ')) AS text,
             row_number() OVER (ORDER BY first_version NULLS LAST, rewrite_source = 'human' DESC,
                                badness DESC, pair_id) AS precedence
-        FROM alive WHERE NOT superseded AND NOT withdrawn AND NOT contaminated
+        FROM alive WHERE NOT superseded AND NOT withdrawn AND NOT held_out AND NOT contaminated
     ),
     grams AS (
         SELECT pair_id, precedence, text, bigram_set(text) AS grams FROM ranked
@@ -56,10 +59,12 @@ FROM (
         GROUP BY g.pair_id
     )
     SELECT a.pair_id,
-        CASE WHEN a.superseded OR a.withdrawn OR a.contaminated OR e.pair_id IS NOT NULL
+        CASE WHEN a.superseded OR a.withdrawn OR a.held_out OR a.contaminated
+                  OR e.pair_id IS NOT NULL
                   OR d.pair_id IS NOT NULL THEN 'excluded' ELSE 'eligible' END AS status,
         CASE WHEN a.superseded THEN 'superseded'
              WHEN a.withdrawn THEN 'case_withdrawn'
+             WHEN a.held_out THEN 'eval_holdout'
              WHEN a.contaminated THEN 'eval_contamination'
              WHEN e.pair_id IS NOT NULL THEN 'duplicate_prompt'
              WHEN d.pair_id IS NOT NULL THEN 'near_duplicate_prompt' END AS reason,

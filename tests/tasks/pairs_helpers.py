@@ -15,8 +15,10 @@ def repaired_case(
     scene: str = "visa",
     source: str = "human",
     badness: float = 0.9,
+    cluster: str | None = None,
 ) -> str:
-    """A bad case with a chosen repair; returns its case_id."""
+    """A bad case with a chosen repair; returns its case_id. Each case is its own cluster
+    unless ``cluster`` is given (clusters of one are never held out for evals)."""
     iid, case = f"i{n}", f"bc-{n}"
     con.execute(
         "INSERT INTO interactions VALUES (?, ?, 0, now(), 'u', ?, 'm', "
@@ -29,7 +31,7 @@ def repaired_case(
     con.execute(
         "INSERT INTO bad_cases VALUES (?, ?, ?, ?, ?, ?, ['thumbs_down'], [], 1, 0, ?, 1, "
         "false, 'new', 'r0')",
-        [case, iid, f"c{n}", f"cl-{scene}", scene, request, badness],
+        [case, iid, f"c{n}", cluster or f"cl-{n}", scene, request, badness],
     )
     add_repair(con, case, repair, source)
     return case

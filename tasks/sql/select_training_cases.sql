@@ -1,0 +1,2 @@
+-- Cases whose pair a preference set holds now.
+SELECT case_id FROM preference_pairs WHERE status = 'eligible';
