@@ -235,10 +235,62 @@ def bench_judge(concurrencies: tuple[int, ...] = (16, 32), latency: float = 0.2)
     return "\n".join(lines)
 
 
+def bench_loop(interactions: int, latency: float = 0.2, concurrency: int = 16) -> str:
+    """The whole flow on the big landing, with the loopback LLM at a fixed latency."""
+    landing, _ = _landing(interactions, seed=1)
+    r = _measure(
+        str(landing),
+        str(DATA / "loop"),
+        "--latency",
+        str(latency),
+        "--concurrency",
+        str(concurrency),
+        module="benchmarks.loop",
+    )
+    gib = 1024**3
+    wall, overhead = r["wall_seconds"], r["prefect_overhead_seconds"]
+    excl_wait = wall - r["llm_ideal_wait_seconds"]
+    lines = [
+        f"`bad_case_loop` (one Prefect flow run, temporary Prefect server on SQLite) over the "
+        f"ingest benchmark's landing ({r['records_read']:,} records, "
+        f"{r['interactions']:,} interactions) into a new warehouse, with the loopback "
+        f"OpenAI-compatible server in its own process answering every request after "
+        f"{latency * 1000:.0f} ms as a sound model would (rubric verdicts, repairs, pairwise "
+        f"preferences); `llm.concurrency` = {concurrency}, every other setting at its default "
+        "except the set's balance bounds, opened because the scripted model writes the same "
+        "repair for every case (every expectation still runs).",
+        "",
+        "| stage (Prefect task) | own run time |",
+        "|---|---:|",
+        *[f"| `{k}` | {v:.1f} s |" for k, v in r["stages"].items()],
+        f"| stages together | {r['stages_seconds']:.1f} s |",
+        f"| **flow wall time** | **{wall:.1f} s** |",
+        "",
+        f"- Work: {r['bad_cases']:,} bad cases; {r['judged']:,} LLM judgments and "
+        f"{r['rewrites']} rewrites ({r['chosen']} verified) = {r['llm_requests']:,} LLM "
+        f"requests; {r['pairs']:,} pairs and {r['kto_rows']:,} KTO rows {r['publish']}.",
+        f"- LLM waiting: {r['llm_requests']:,} requests × {latency:.1f} s / {concurrency} = "
+        f"{r['llm_ideal_wait_seconds']:.0f} s at the least; the two LLM stages took "
+        f"{r['llm_stage_seconds']:.0f} s.",
+        f"- **Loop excluding LLM waiting: {excl_wait / 60:.1f} min** (wall time minus that "
+        f"least waiting; target ≤ 10 min: {'met' if excl_wait <= 600 else 'NOT met'}).",
+        f"- **Peak RSS: {r['peak_rss_bytes'] / gib:.2f} GiB** of the flow's process (DuckDB "
+        f"included; {r['rss_before_flow_bytes'] / gib:.2f} GiB before the flow started; the "
+        "Prefect and LLM servers are other processes); target ≤ 3 GiB: "
+        f"{'met' if r['peak_rss_bytes'] <= 3 * gib else 'NOT met'}.",
+        f"- **Prefect overhead: {overhead:.1f} s = {overhead / wall:.1%}** of wall time "
+        "(flow wall time minus the stages' own run times as the Prefect API recorded them: "
+        "flow and task run creation, state changes, artifacts, events); target ≤ 5%: "
+        f"{'met' if overhead <= 0.05 * wall else 'NOT met'}.",
+    ]
+    return "\n".join(lines)
+
+
 SECTIONS = {
     "ingest": "Ingest",
     "mining": "Signals, rule judges and mining",
     "judge": "LLM judge throughput",
+    "loop": "The whole loop",
 }
 
 
@@ -288,6 +340,11 @@ def main() -> None:
         )
     if "judge" in only:
         fresh["judge"] = f"## LLM judge throughput\n\n{stamp}\n\n" + bench_judge()
+    if "loop" in only:
+        fresh["loop"] = (
+            f"## The whole loop: {size} interactions, LLM at fixed latency\n\n{stamp}\n\n"
+            + bench_loop(args.interactions)
+        )
     report = _merge(REPORT.read_text() if REPORT.exists() else "", fresh)
     REPORT.write_text(report)
     print(report)
