@@ -3,7 +3,9 @@
 - ``nightly-bad-case-loop/nightly``: the loop on a cron schedule (02:00 UTC by default);
 - ``nightly-bad-case-loop/on-new-logs``: the loop, triggered by ``badcase.logs.landed``;
 - ``watch-landing/watch-landing``: every few minutes, announces new log files;
-- ``train-on-preference-set/on-publish``: triggered by ``badcase.dataset.published``.
+- ``train-on-preference-set/on-publish``: triggered by ``badcase.dataset.published``;
+- ``evaluate-candidate/on-trained``: triggered by ``badcase.model.trained`` (the training
+  flow announces the trained model when ``orchestration.candidate_base_url`` is set).
 
 Both loop deployments enqueue rather than overlap (a Prefect concurrency limit of
 one each), and every loop run holds the warehouse lock, waiting up to
@@ -23,8 +25,9 @@ from prefect.deployments.runner import RunnerDeployment
 from prefect.events import DeploymentEventTrigger
 
 from flows.config import LoopConfig, load_config
+from flows.evaluate import evaluate_candidate
 from flows.loop import PUBLISHED_EVENT, bad_case_loop
-from flows.train import train_on_preference_set
+from flows.train import TRAINED_EVENT, train_on_preference_set
 from flows.watch import LANDED_EVENT, landing_resource, watch_landing
 
 TAGS = ["badcase-loop"]
@@ -80,13 +83,32 @@ def build_deployments(config: LoopConfig) -> list[RunnerDeployment]:
                     "path": "{{ event.payload.path }}",
                     "version": "{{ event.payload.version }}",
                     "command": o.training_command,
+                    "candidate_base_url": o.candidate_base_url,
+                    "candidate_model": o.candidate_model,
                 },
             )
         ],
         description="Check a newly published preference set and run the training command.",
         tags=TAGS,
     )
-    return [nightly, on_new_logs, watch, train]
+    evaluate = evaluate_candidate.to_deployment(
+        name="on-trained",
+        triggers=[
+            DeploymentEventTrigger(
+                name="model trained",
+                expect={TRAINED_EVENT},
+                parameters={
+                    "config": config.evaluate_config(),
+                    "base_url": "{{ event.payload.base_url }}",
+                    "model": "{{ event.payload.model }}",
+                },
+            )
+        ],
+        concurrency_limit=1,
+        description="Replay the regression eval set to a newly trained model and gate it.",
+        tags=TAGS,
+    )
+    return [nightly, on_new_logs, watch, train, evaluate]
 
 
 def serve_all(config: LoopConfig) -> None:

@@ -12,12 +12,13 @@ import json
 import logging
 import os
 import sys
+from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 
 from tasks.errors import BadcaseError
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_REJECTED = 0, 1, 2, 3
 # The demo's repairs fix incomplete answers, so chosen is usually much longer than rejected.
 DEMO_VALIDATION = {"max_chosen_longer_share": 0.97, "max_median_length_ratio": 5.0}
 
@@ -88,6 +89,18 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--datasets", help="root folder of published datasets")
     serve.add_argument("--config", help="TOML config file (flags override it)")
 
+    ev = sub.add_parser(
+        "evaluate", help="replay the regression eval set to a candidate model and gate it"
+    )
+    ev.add_argument("--base-url", required=True, help="the candidate's OpenAI-compatible URL")
+    ev.add_argument("--model", required=True, help="the candidate's model name")
+    ev.add_argument("--evalset", help="eval set name (default: the config's dataset_name)")
+    ev.add_argument("--version", help="eval set version (default: LATEST)")
+    ev.add_argument("--warehouse", help="DuckDB warehouse file")
+    ev.add_argument("--evalsets", help="root of the eval sets (default: beside the datasets)")
+    ev.add_argument("--config", help="TOML config file (flags override it)")
+    ev.add_argument("--json", action="store_true", help="machine-readable output")
+
     ds = sub.add_parser("datasets", help="published preference sets: list, show, diff")
     ds_sub = ds.add_subparsers(dest="datasets_command", required=True, metavar="ACTION")
     ds_list = ds_sub.add_parser("list", help="every version, newest last, and quarantined ones")
@@ -128,6 +141,8 @@ def main(argv: list[str] | None = None) -> int:
             return _datasets(args)
         if args.command == "serve":
             return _serve(args)
+        if args.command == "evaluate":
+            return _evaluate(args)
         return _schema(args)
     except BadcaseError as exc:
         return _error(str(exc))
@@ -339,6 +354,34 @@ def _serve(args: argparse.Namespace) -> int:
     )
     serve_all(config)
     return EXIT_OK
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from flows.config import load_config
+    from flows.evaluate import EvaluateConfig, evaluate_candidate, render_evaluation
+
+    config = load_config(args.config, warehouse=args.warehouse, evalsets=args.evalsets)
+    settings = config.evaluate_config()
+    if args.evalset:
+        settings["evalset"] = args.evalset
+    settings["version"] = args.version
+    try:
+        evaluation = evaluate_candidate(
+            EvaluateConfig.model_validate(settings), base_url=args.base_url, model=args.model
+        )
+    except BadcaseError:
+        raise
+    except Exception as exc:
+        sys.stderr.write(f"badcase-loop: the evaluation failed: {type(exc).__name__}: {exc}\n")
+        return EXIT_FAILED
+    logging.getLogger("prefect").setLevel(logging.WARNING)
+    if args.json:
+        _say(json.dumps(asdict(evaluation), default=str, indent=1))
+    else:
+        from tasks.candidate import CandidateJudgeSummary, ReplaySummary
+
+        _say(render_evaluation(evaluation, ReplaySummary(), CandidateJudgeSummary()).rstrip())
+    return EXIT_OK if evaluation.decision == "promote" else EXIT_REJECTED
 
 
 def _datasets(args: argparse.Namespace) -> int:

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from expectations.suites import ValidationSettings
 from tasks.build import BuildSettings
 from tasks.calibration import CalibrationSettings
+from tasks.candidate import GateSettings
 from tasks.errors import ConfigError
 from tasks.ingest import IngestSettings
 from tasks.judges import RuleSettings
@@ -57,6 +58,15 @@ class OrchestrationSettings(BaseModel):
         None,
         description="Run by train-on-preference-set; {path}, {data}, {kto}, {version} are "
         "filled in. None: a dry run that checks the set and logs what it would train on.",
+    )
+    candidate_base_url: str | None = Field(
+        None,
+        description="Where the model trained on a new version is served (OpenAI-compatible); "
+        "set it, and candidate_model, to have train-on-preference-set announce "
+        "badcase.model.trained and evaluate-candidate gate it.",
+    )
+    candidate_model: str | None = Field(
+        None, description="The trained model's name; {version} is filled in."
     )
     task_runner: Literal["local", "dask"] = Field(
         "local",
@@ -121,6 +131,7 @@ class LoopConfig(BaseModel):
     build: BuildSettings = BuildSettings()
     validation: ValidationSettings = ValidationSettings()
     orchestration: OrchestrationSettings = OrchestrationSettings()
+    gate: GateSettings = GateSettings()
 
     def beside_datasets(self, folder: str) -> str:
         """``<parent of datasets>/<folder>``: where evalsets/, rlsets/ and trends/ default to."""
@@ -137,6 +148,18 @@ class LoopConfig(BaseModel):
     @property
     def trends_root(self) -> str:
         return self.trends or self.beside_datasets("trends")
+
+    def evaluate_config(self, candidate: dict | None = None) -> dict:
+        """The ``evaluate-candidate`` flow's config drawn from this one (as plain data)."""
+        return {
+            "candidate": candidate,
+            "warehouse": self.warehouse,
+            "evalsets": self.evalsets_root,
+            "evalset": self.dataset_name,
+            "llm": self.llm.model_dump(mode="json"),
+            "gate": self.gate.model_dump(mode="json"),
+            "lock_wait_s": max(self.lock_wait_s, self.orchestration.run_wait_s),
+        }
 
     def config_hash(self) -> str:
         """A short, stable hash of every setting (recorded with each run)."""

@@ -17,11 +17,13 @@ from dataclasses import dataclass, field
 
 import pyarrow.parquet as pq
 from prefect import flow, get_run_logger
+from prefect.events import emit_event
 
 from tasks.errors import BadcaseError
 from tasks.publish import DATA_FILE, KTO_FILE, Store
 
 FLOW_NAME = "train-on-preference-set"
+TRAINED_EVENT = "badcase.model.trained"
 
 
 @dataclass(frozen=True)
@@ -46,9 +48,18 @@ def _conversational(messages: object) -> bool:
 
 @flow(name=FLOW_NAME, description="Check a published preference set and train on it.")
 def train_on_preference_set(
-    path: str, version: str | None = None, command: str | None = None, timeout_s: int = 86_400
+    path: str,
+    version: str | None = None,
+    command: str | None = None,
+    timeout_s: int = 86_400,
+    candidate_base_url: str | None = None,
+    candidate_model: str | None = None,
 ) -> TrainingSummary:
     """Load the version at ``path``, check its format, then run ``command`` (dry run if None).
+
+    When the command succeeded and ``candidate_base_url`` / ``candidate_model`` say where
+    the trained model is served (``{version}`` filled in), announce it as
+    ``badcase.model.trained``: the ``evaluate-candidate/on-trained`` deployment gates it.
 
     Raises:
         BadcaseError: The version is incomplete or not in TRL's format.
@@ -90,4 +101,17 @@ def train_on_preference_set(
     )
     logger.info("running: %s", filled)
     done = subprocess.run(shlex.split(filled), check=True, timeout=timeout_s)
+    if candidate_base_url and candidate_model:
+        model = candidate_model.format(version=version)
+        emit_event(
+            event=TRAINED_EVENT,
+            resource={"prefect.resource.id": f"badcase.model.{model}", "badcase.model": model},
+            payload={
+                "base_url": candidate_base_url,
+                "model": model,
+                "version": version,
+                "path": path,
+            },
+        )
+        logger.info("announced %s at %s for evaluation", model, candidate_base_url)
     return TrainingSummary(version, dpo.num_rows, kto.num_rows, scenes, filled, done.returncode)

@@ -48,7 +48,7 @@ def _events(name: str, wanted, timeout_s: float = 30) -> list[dict]:
 
 
 def test_the_deployments_carry_their_schedules_and_triggers(config):
-    nightly, on_logs, watch, train = build_deployments(config)
+    nightly, on_logs, watch, train, evaluate = build_deployments(config)
     assert (nightly.flow_name, nightly.name) == ("nightly-bad-case-loop", "nightly")
     [schedule] = nightly.schedules
     assert schedule.schedule.cron == "30 3 * * *"
@@ -64,6 +64,11 @@ def test_the_deployments_carry_their_schedules_and_triggers(config):
     [published] = train.triggers
     assert published.expect == {"badcase.dataset.published"}
     assert published.parameters["path"] == "{{ event.payload.path }}"
+    [trained] = evaluate.triggers
+    assert (evaluate.flow_name, evaluate.name) == ("evaluate-candidate", "on-trained")
+    assert trained.expect == {"badcase.model.trained"}
+    assert trained.parameters["base_url"] == "{{ event.payload.base_url }}"
+    assert trained.parameters["config"]["evalsets"] == config.evalsets_root
 
 
 def test_serving_registers_the_deployments(prefect_server, config):
@@ -135,9 +140,19 @@ def test_publishing_emits_the_event_and_training_takes_it(prefect_server, config
     assert (dry.pairs, dry.command) == (summary.publish.pairs, None)
     marker = Path(config.warehouse).parent / "trained.txt"
     command = sys.executable + f" -c \"open('{marker}', 'w').write('{{data}}')\""
-    ran = train_on_preference_set(payload["path"], payload["version"], command)
+    ran = train_on_preference_set(
+        payload["path"],
+        payload["version"],
+        command,
+        candidate_base_url="http://127.0.0.1:8000/v1",
+        candidate_model="policy-{version}",
+    )
     assert ran.returncode == 0
     assert marker.read_text() == f"{payload['path']}/data/train-00000-of-00001.parquet"
+    # the trained model is announced for evaluate-candidate/on-trained
+    [trained] = _events("badcase.model.trained", lambda e: e["payload"]["version"] == "v0001")
+    assert trained["payload"]["model"] == "policy-v0001"
+    assert trained["payload"]["base_url"] == "http://127.0.0.1:8000/v1"
     with pytest.raises(BadcaseError, match=r"no manifest\.json"):
         train_on_preference_set(str(Path(config.datasets) / "nowhere"))
 
