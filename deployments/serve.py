@@ -5,7 +5,9 @@
 - ``watch-landing/watch-landing``: every few minutes, announces new log files;
 - ``train-on-preference-set/on-publish``: triggered by ``badcase.dataset.published``;
 - ``evaluate-candidate/on-trained``: triggered by ``badcase.model.trained`` (the training
-  flow announces the trained model when ``orchestration.candidate_base_url`` is set).
+  flow announces the trained model when ``orchestration.candidate_base_url`` is set);
+- ``build-rl-prompts/on-publish``: triggered by ``badcase.dataset.published`` (a no-op
+  until ``[rl]`` names the current model's endpoint).
 
 Both loop deployments enqueue rather than overlap (a Prefect concurrency limit of
 one each), and every loop run holds the warehouse lock, waiting up to
@@ -27,6 +29,7 @@ from prefect.events import DeploymentEventTrigger
 from flows.config import LoopConfig, load_config
 from flows.evaluate import evaluate_candidate
 from flows.loop import PUBLISHED_EVENT, bad_case_loop
+from flows.rlprompts import build_rl_prompts
 from flows.train import TRAINED_EVENT, train_on_preference_set
 from flows.watch import LANDED_EVENT, landing_resource, watch_landing
 
@@ -108,7 +111,22 @@ def build_deployments(config: LoopConfig) -> list[RunnerDeployment]:
         description="Replay the regression eval set to a newly trained model and gate it.",
         tags=TAGS,
     )
-    return [nightly, on_new_logs, watch, train, evaluate]
+    rl = build_rl_prompts.to_deployment(
+        name="on-publish",
+        triggers=[
+            DeploymentEventTrigger(
+                name="preference set published (RL prompts)",
+                expect={PUBLISHED_EVENT},
+                match={"prefect.resource.id": f"badcase.dataset.{config.dataset_name}"},
+                parameters=params,
+            )
+        ],
+        parameters=params,
+        concurrency_limit=one_at_a_time,
+        description="Calibrate bad-case prompts on the current model and publish an RL set.",
+        tags=TAGS,
+    )
+    return [nightly, on_new_logs, watch, train, evaluate, rl]
 
 
 def serve_all(config: LoopConfig) -> None:

@@ -301,15 +301,23 @@ def validate_rl_prompt_set(prompts: pa.Table, band: tuple[float, float]) -> Vali
             i == 0 or rows[i - 1]["pass_rate"] >= r["pass_rate"]
         )
         r["pii_found"] = bool(find_pii(" ".join(m["content"] or "" for m in r["prompt"])))
-    suite = gx.ExpectationSuite(name="rl_prompts")
-    add = suite.add_expectation
-    add(gxe.ExpectTableColumnsToMatchSet(column_set=list(RL_COLUMNS), exact_match=False))
-    for column in ("prompt_id", "prompt", "reference", "verifier"):
-        add(gxe.ExpectColumnValuesToNotBeNull(column=column))
-    add(gxe.ExpectColumnValuesToBeUnique(column="prompt_id"))
-    add(gxe.ExpectColumnValuesToBeBetween(column="pass_rate", min_value=band[0], max_value=band[1]))
-    add(gxe.ExpectColumnValuesToBeInSet(column="in_order", value_set=[True]))
-    add(gxe.ExpectColumnValuesToBeInSet(column="pii_found", value_set=[False]))
+
+    def suite():
+        suite = gx.ExpectationSuite(name="rl_prompts")
+        add = suite.add_expectation
+        add(gxe.ExpectTableColumnsToMatchSet(column_set=list(RL_COLUMNS), exact_match=False))
+        for column in ("prompt_id", "prompt", "reference", "verifier"):
+            add(gxe.ExpectColumnValuesToNotBeNull(column=column))
+        add(gxe.ExpectColumnValuesToBeUnique(column="prompt_id"))
+        add(
+            gxe.ExpectColumnValuesToBeBetween(
+                column="pass_rate", min_value=band[0], max_value=band[1]
+            )
+        )
+        add(gxe.ExpectColumnValuesToBeInSet(column="in_order", value_set=[True]))
+        add(gxe.ExpectColumnValuesToBeInSet(column="pii_found", value_set=[False]))
+        return suite
+
     return run_suites({"rl_prompts": (suite, pd.DataFrame(rows))})
 
 

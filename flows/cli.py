@@ -101,6 +101,15 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--config", help="TOML config file (flags override it)")
     ev.add_argument("--json", action="store_true", help="machine-readable output")
 
+    rl = sub.add_parser(
+        "rl-prompts", help="sample the current model on bad-case prompts, publish an RL set"
+    )
+    rl.add_argument("--policy-base-url", help="the current model's OpenAI-compatible URL")
+    rl.add_argument("--policy-model", help="the current model's name")
+    rl.add_argument("--warehouse", help="DuckDB warehouse file")
+    rl.add_argument("--datasets", help="root of published datasets (rlsets/ goes beside it)")
+    rl.add_argument("--config", help="TOML config file (flags override it)")
+
     ds = sub.add_parser("datasets", help="published preference sets: list, show, diff")
     ds_sub = ds.add_subparsers(dest="datasets_command", required=True, metavar="ACTION")
     ds_list = ds_sub.add_parser("list", help="every version, newest last, and quarantined ones")
@@ -143,6 +152,8 @@ def main(argv: list[str] | None = None) -> int:
             return _serve(args)
         if args.command == "evaluate":
             return _evaluate(args)
+        if args.command == "rl-prompts":
+            return _rl_prompts(args)
         return _schema(args)
     except BadcaseError as exc:
         return _error(str(exc))
@@ -382,6 +393,26 @@ def _evaluate(args: argparse.Namespace) -> int:
 
         _say(render_evaluation(evaluation, ReplaySummary(), CandidateJudgeSummary()).rstrip())
     return EXIT_OK if evaluation.decision == "promote" else EXIT_REJECTED
+
+
+def _rl_prompts(args: argparse.Namespace) -> int:
+    from flows.config import load_config
+    from flows.rlprompts import build_rl_prompts
+
+    config = load_config(args.config, warehouse=args.warehouse, datasets=args.datasets)
+    overrides = {"policy_base_url": args.policy_base_url, "policy_model": args.policy_model}
+    rl = config.rl.model_copy(update={k: v for k, v in overrides.items() if v})
+    if rl.policy() is None:
+        return _error("rl-prompts needs the current model: --policy-base-url and --policy-model")
+    summary = build_rl_prompts(config.model_copy(update={"rl": rl}))
+    logging.getLogger("prefect").setLevel(logging.WARNING)
+    c, p = summary.calibration, summary.published
+    _say(
+        f"{c.prompts} prompts x {rl.samples} samples: kept {c.kept} in {rl.band[0]}-"
+        f"{rl.band[1]}, too easy {c.too_easy}, too hard {c.too_hard}, unsettled {c.unsettled}"
+    )
+    _say(f"RL prompt set: {p.status} {p.version or ''} {p.path or ''}".rstrip())
+    return EXIT_OK
 
 
 def _datasets(args: argparse.Namespace) -> int:

@@ -26,8 +26,10 @@ from tasks.llm_judge import JudgeSettings
 from tasks.mine import MiningSettings
 from tasks.redact import PrivacySettings
 from tasks.rewrite import RewriteSettings
+from tasks.rlprompts import RLSettings
 from tasks.route import RoutingSettings
 from tasks.signals import SignalSettings
+from tasks.trends import TrendSettings
 
 
 class DuckDBSettings(BaseModel):
@@ -112,11 +114,6 @@ class LoopConfig(BaseModel):
         description="Root of the regression eval sets (evalsets/<name>/vNNNN/); default: "
         "evalsets/ beside the datasets root.",
     )
-    trends: str | None = Field(
-        default=None,
-        description="Where the trend charts and tables go; default: trends/ beside the "
-        "datasets root.",
-    )
     duckdb: DuckDBSettings = DuckDBSettings()
     ingest: IngestSettings = IngestSettings()
     signals: SignalSettings = SignalSettings()
@@ -132,6 +129,8 @@ class LoopConfig(BaseModel):
     validation: ValidationSettings = ValidationSettings()
     orchestration: OrchestrationSettings = OrchestrationSettings()
     gate: GateSettings = GateSettings()
+    trends: TrendSettings = TrendSettings()
+    rl: RLSettings = RLSettings()
 
     def beside_datasets(self, folder: str) -> str:
         """``<parent of datasets>/<folder>``: where evalsets/, rlsets/ and trends/ default to."""
@@ -147,7 +146,11 @@ class LoopConfig(BaseModel):
 
     @property
     def trends_root(self) -> str:
-        return self.trends or self.beside_datasets("trends")
+        return self.trends.root or self.beside_datasets("trends")
+
+    @property
+    def rlsets_root(self) -> str:
+        return self.rl.root or self.beside_datasets("rlsets")
 
     def evaluate_config(self, candidate: dict | None = None) -> dict:
         """The ``evaluate-candidate`` flow's config drawn from this one (as plain data)."""

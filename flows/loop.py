@@ -31,6 +31,7 @@ from tasks.route import RoutingSummary, route_bad_cases_task
 from tasks.runs import finish_run_task, start_run_task
 from tasks.sets import SetSummary
 from tasks.signals import SignalSummary, derive_signals_task
+from tasks.trends import TrendSummary, compute_trends_task
 from tasks.warehouse import run_lock
 
 FLOW_NAME = "nightly-bad-case-loop"
@@ -54,6 +55,7 @@ class LoopSummary:
     build: BuildSummary
     publish: PublishSummary
     evalset: SetSummary
+    trends: TrendSummary
 
     def as_dict(self) -> dict:
         return {
@@ -71,6 +73,7 @@ class LoopSummary:
             "build": asdict(self.build),
             "publish": asdict(self.publish),
             "evalset": asdict(self.evalset),
+            "trends": {k: v for k, v in asdict(self.trends).items() if k != "table"},
         }
 
 
@@ -152,6 +155,13 @@ def _run(config: LoopConfig, warehouse: str, run_id: str, flow_run_id: str | Non
         evalset = publish_eval_set_task(
             warehouse, run_id, config.evalsets_root, config.dataset_name, **db
         )
+        trends = (
+            compute_trends_task(
+                warehouse, config.trends_root, config.dataset_name, run_id, config.trends, **db
+            )
+            if config.trends.enabled
+            else TrendSummary()
+        )
     except BaseException as exc:
         finish_run_task(warehouse, run_id, "failed", None, f"{type(exc).__name__}: {exc}")
         raise
@@ -170,6 +180,7 @@ def _run(config: LoopConfig, warehouse: str, run_id: str, flow_run_id: str | Non
         build,
         publish,
         evalset,
+        trends,
     )
     failed = publish.status == "quarantined"
     if failed:
@@ -205,6 +216,13 @@ def _run(config: LoopConfig, warehouse: str, run_id: str, flow_run_id: str | Non
             table=mining.judge_agreement,
             description="LLM judges vs people: Cohen's kappa (bad vs not bad) per scene and "
             "overall ('*').",
+        )
+    if trends.path:
+        create_markdown_artifact(
+            key="bad-case-trends",
+            markdown=render_trends(trends),
+            description="Is the loop working? Bad-case rate per night, negative signals, "
+            "clusters new / growing / shrinking / fixed, with links to the charts.",
         )
     if publish.status == "published":
         emit_published_event(config.dataset_name, publish, run_id)
@@ -321,6 +339,32 @@ def render_summary(summary: LoopSummary, config: LoopConfig) -> str:
                 f"| `{c['cluster_id']}` | {c['scene']} | {c['size']} | {c['priority']} "
                 f"| {example} |"
             )
+    return "\n".join(lines) + "\n"
+
+
+def render_trends(trends: TrendSummary) -> str:
+    """The trends artifact: the last nights, the cluster movement, links to the charts."""
+    change = ""
+    if trends.previous_rate is not None:
+        delta = trends.bad_case_rate - trends.previous_rate
+        change = f" ({'+' if delta >= 0 else ''}{delta:.2%} against the night before)"
+    lines = [
+        f"# Bad-case trends up to {trends.last_night}",
+        "",
+        f"- bad-case rate on the last night: **{trends.bad_case_rate:.2%}**{change}",
+        f"- share of traffic with a negative user signal: {trends.negative_signal_share:.2%}",
+        "- clusters: " + ", ".join(f"{k} {v}" for k, v in trends.clusters.items()),
+        f"- charts: [index.html]({trends.path}/index.html), "
+        + ", ".join(f"[{c}]({trends.path}/{c}.png)" for c in trends.charts),
+        "",
+        "| night | answers | bad cases | bad-case rate | negative signals |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for n in trends.table:
+        lines.append(
+            f"| {n['night']} | {n['interactions']} | {n['bad_cases']} | "
+            f"{n['bad_case_rate']:.2%} | {n['negative_signal_share']:.2%} |"
+        )
     return "\n".join(lines) + "\n"
 
 

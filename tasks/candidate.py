@@ -45,7 +45,7 @@ from tasks.llm import (
 )
 from tasks.pairwise_judge import compare
 from tasks.rubric_judge import judge_answer
-from tasks.warehouse import connect, fetch_dicts, sql, transaction
+from tasks.warehouse import connect, fetch_dicts, replace_rows, sql, transaction
 
 log = logging.getLogger(__name__)
 
@@ -202,7 +202,8 @@ async def replay_eval_prompts(
         except BudgetExhausted as exc:
             notice = str(exc)
         usage = llm.usage
-    _store(con, "insert_candidate_answers", "delete_candidate_answer_errors", rows, name, eval_hash)
+    params = {"candidate": name, "eval_hash": eval_hash}
+    replace_rows(con, rows, "delete_candidate_answer_errors", "insert_candidate_answers", params)
     failed = sum(1 for r in rows if r["answer"] is None)
     log.info(
         "replay %s: %d items, %d cached, %d answered, %d failed",
@@ -226,20 +227,6 @@ def _answer_row(candidate, eval_hash, eval_id, answer, error, now) -> dict:
         "error": error,
         "created_at": now,
     }
-
-
-def _store(con, insert: str, clear: str, rows: list[dict], candidate: str, eval_hash: str) -> None:
-    """Replace earlier error rows of these items with the new rows, in one transaction."""
-    if not rows:
-        return
-    arrow = pa.Table.from_pylist(rows)
-    with transaction(con):
-        con.register("new_rows_arrow", arrow)
-        try:
-            con.execute(sql(clear), {"candidate": candidate, "eval_hash": eval_hash})
-            con.execute(sql(insert))
-        finally:
-            con.unregister("new_rows_arrow")
 
 
 async def judge_candidate_answers(
@@ -302,8 +289,12 @@ async def judge_candidate_answers(
         await asyncio.gather(*(one(t) for t in todo))
     except BudgetExhausted as exc:
         notice = str(exc)
-    _store(
-        con, "insert_candidate_judgments", "delete_candidate_judgment_errors", rows, name, eval_hash
+    replace_rows(
+        con,
+        rows,
+        "delete_candidate_judgment_errors",
+        "insert_candidate_judgments",
+        {"candidate": name, "eval_hash": eval_hash},
     )
     errors = sum(1 for r in rows if r["error"])
     log.info("judged %d answers of %s (%d errors)", len(rows), name, errors)

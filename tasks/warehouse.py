@@ -20,6 +20,7 @@ from importlib import resources
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from tasks.errors import WarehouseBusyError, WarehouseError
 
@@ -183,3 +184,20 @@ def run_lock(warehouse: str | Path, run_id: str, wait_s: float = 0.0) -> Iterato
         yield
     finally:
         fh.close()  # releases the lock
+
+
+def replace_rows(
+    con: duckdb.DuckDBPyConnection, rows: list[dict], clear: str, insert: str, params: dict
+) -> None:
+    """Store ``rows`` in one transaction: ``clear`` (a SQL file name) first removes the
+    earlier unsettled rows they replace, then ``insert`` adds them; both read the rows
+    from the registered view ``new_rows_arrow``."""
+    if not rows:
+        return
+    with transaction(con):
+        con.register("new_rows_arrow", pa.Table.from_pylist(rows))
+        try:
+            con.execute(sql(clear), params)
+            con.execute(sql(insert))
+        finally:
+            con.unregister("new_rows_arrow")

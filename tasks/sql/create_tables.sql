@@ -321,3 +321,15 @@ CREATE TABLE IF NOT EXISTS candidate_evaluations (
     categories     JSON,
     created_at     TIMESTAMPTZ NOT NULL
 );
+
+-- RL prompt calibration (tasks/rlprompts.py): each sampled answer of the current policy
+-- and whether it passed (the cache: a policy's prompt is never sampled twice).
+CREATE TABLE IF NOT EXISTS rl_samples (
+    policy      VARCHAR NOT NULL,         -- model name @ base URL
+    case_id     VARCHAR NOT NULL,
+    sample      INTEGER NOT NULL,         -- 0 .. k-1
+    answer      VARCHAR,
+    passed      BOOLEAN,                  -- beats the original in both orders, not judged bad
+    error       VARCHAR,
+    created_at  TIMESTAMPTZ NOT NULL
+);
