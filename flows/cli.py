@@ -133,6 +133,7 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per Prefect API call otherwise
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)  # config chatter
     # Starting the embedded Prefect server can be slow on small machines.
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
     # No internet on many hosts: the local server's telemetry would only log errors.
@@ -303,6 +304,20 @@ def _report(summary) -> None:
         _say(f"dataset unchanged since {publish.version}: nothing new published")
     elif publish.status == "empty":
         _say("dataset: no repaired pairs yet, nothing published")
+    ev = summary.evalset
+    if ev.status in ("published", "unchanged", "quarantined"):
+        _say(
+            f"regression eval set: {ev.status} {ev.version}, {ev.rows} held-out cases at {ev.path}"
+        )
+    else:
+        _say("regression eval set: no held-out cases yet")
+    tr = summary.trends
+    if tr.path:
+        _say(
+            f"trends: {tr.nights} nights, bad-case rate {tr.bad_case_rate:.2%} on {tr.last_night}; "
+            "clusters " + ", ".join(f"{k} {n}" for k, n in tr.clusters.items())
+        )
+        _say(f"  charts: {tr.path}/index.html")
     for c in mine.top_clusters[:3]:
         _say(f"  {c['scene']:<8} {c['size']:>6} cases  {str(c['example_request'])[:70]}")
     _say(f"warehouse: {summary.warehouse}")

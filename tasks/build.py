@@ -198,13 +198,11 @@ def find_contamination(
     con: duckdb.DuckDBPyConnection, settings: BuildSettings, eval_prompts: list[str] | None = None
 ) -> set[str]:
     """Fill temp table ``pair_contamination`` with the pairs whose prompt overlaps an eval
-    prompt, and return their ids (the eval sets are read when not given). The prompts of
-    cases held out for the regression eval set always count as eval prompts."""
+    prompt, and return their ids (the eval sets are read when not given). Near copies of
+    the cases held out for the regression eval set are found with the duplicates
+    (``update_pair_exclusions.sql``) and checked again at publish."""
     if eval_prompts is None:
         eval_prompts = load_eval_prompts(settings.eval_sets)
-    eval_prompts = eval_prompts + [
-        r[0] for r in con.execute(sql("select_heldout_prompts")).fetchall()
-    ]
     con.register("eval_prompts_arrow", pa.table({"text": pa.array(eval_prompts, pa.string())}))
     try:
         con.execute(

@@ -2,7 +2,7 @@
 
 ``build-preference-pairs`` assigns each repaired case once, per cluster, to
 training or to the eval hold-out (``eval_split``; ``build.eval_holdout_share``)
-and keeps held-out cases and prompts like them out of every preference set.
+and keeps held-out cases and near copies of them out of every preference set.
 This stage publishes the held-out cases as ``evalsets/<name>/vNNNN/``: the
 prompt, the verified repair as reference, the original bad answer, cluster and
 category. ``evaluate-candidate`` replays them to a new model.

@@ -265,6 +265,7 @@ def publish_preference_set(
             kto.num_rows,
         )
     contaminated = find_contamination(con, build)
+    contaminated |= {r[0] for r in con.execute(sql("select_heldout_copies")).fetchall()}
     checked = pairs.append_column(
         "contaminated", pa.array([p in contaminated for p in pairs.column("pair_id").to_pylist()])
     )

@@ -1,10 +1,13 @@
 -- Recompute which pairs a preference set may hold, keeping every left-out pair with
 -- its reason. In order: a case's pair superseded by a newer repair (superseded) or whose
 -- case is no longer a repaired bad case (case_withdrawn); a case held out for the
--- regression eval set (eval_holdout, see eval_split); a prompt overlapping an eval
--- set (eval_contamination, see pair_contamination); a prompt equal to (duplicate_prompt)
--- or >= $near_dup_similarity bigram-Jaccard like (near_duplicate_prompt) a pair that comes
--- first: already published first, then human repairs, then the worse original.
+-- regression eval set (eval_holdout, see eval_split); a prompt overlapping an external
+-- eval set (eval_contamination, see pair_contamination); a prompt equal to or
+-- >= $near_dup_similarity bigram-Jaccard like a held-out case's (eval_contamination, with
+-- duplicate_of naming it); a prompt equal to (duplicate_prompt) or that like
+-- (near_duplicate_prompt) a pair that comes first: already published first, then human
+-- repairs, then the worse original. Held-out cases come before all, so a near copy of an
+-- eval item never trains; the rest of its cluster (other requests, same failure) does.
 UPDATE preference_pairs p SET status = d.status, exclusion_reason = d.reason,
     duplicate_of = d.duplicate_of
 FROM (
@@ -22,9 +25,10 @@ FROM (
     ),
     ranked AS (
         SELECT pair_id, norm_text(array_to_string([m.content FOR m IN prompt IF m.role = 'user'], ' ')) AS text,
-            row_number() OVER (ORDER BY first_version NULLS LAST, rewrite_source = 'human' DESC,
-                               badness DESC, pair_id) AS precedence
-        FROM alive WHERE NOT superseded AND NOT withdrawn AND NOT held_out AND NOT contaminated
+            held_out,
+            row_number() OVER (ORDER BY held_out DESC, first_version NULLS LAST,
+                               rewrite_source = 'human' DESC, badness DESC, pair_id) AS precedence
+        FROM alive WHERE NOT superseded AND NOT withdrawn AND NOT contaminated
     ),
     grams AS (
         SELECT pair_id, precedence, text, bigram_set(text) AS grams FROM ranked
@@ -65,12 +69,14 @@ FROM (
         CASE WHEN a.superseded THEN 'superseded'
              WHEN a.withdrawn THEN 'case_withdrawn'
              WHEN a.held_out THEN 'eval_holdout'
-             WHEN a.contaminated THEN 'eval_contamination'
+             WHEN a.contaminated OR h.held_out THEN 'eval_contamination'
              WHEN e.pair_id IS NOT NULL THEN 'duplicate_prompt'
              WHEN d.pair_id IS NOT NULL THEN 'near_duplicate_prompt' END AS reason,
-        coalesce(e.duplicate_of, d.duplicate_of) AS duplicate_of
+        CASE WHEN NOT a.held_out THEN coalesce(e.duplicate_of, d.duplicate_of) END
+            AS duplicate_of
     FROM alive a
     LEFT JOIN exact e USING (pair_id)
     LEFT JOIN dups d USING (pair_id)
+    LEFT JOIN alive h ON h.pair_id = coalesce(e.duplicate_of, d.duplicate_of)
 ) d
 WHERE p.pair_id = d.pair_id;

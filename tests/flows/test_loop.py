@@ -87,6 +87,8 @@ def test_with_an_llm_the_judge_stage_runs_as_one_task(prefect_server, config, mo
             "rewrite-bad-cases",
             "build-preference-pairs",
             "publish-preference-set",
+            "publish-eval-set",
+            "compute-trends",
             "finish-run",
         ]
     ), "one task per stage, not one per item"
@@ -107,6 +109,9 @@ def test_with_an_llm_the_judge_stage_runs_as_one_task(prefect_server, config, mo
     assert "correction" in reliability and "rule:truncated" in reliability
     assert "rewrite-progress" in _artifact_keys(summary.run_id)
     assert "llm-judge-progress" in _artifact_keys(summary.run_id)
+    trends = _artifact(summary.run_id, "bad-case-trends")
+    assert summary.trends.path and f"{summary.trends.path}/index.html" in trends
+    assert Path(summary.trends.path, "bad_case_rate.png").exists()
     checks = _artifact(summary.run_id, "preference-set-validation")
     assert "expect_column_values_to_be_unique" in checks and "pair_id" in checks
     assert len(server.seen) == 5 + 3 * rewrite.attempted, "judge 5; rewrite + 2 orders each"

@@ -48,7 +48,7 @@ def _events(name: str, wanted, timeout_s: float = 30) -> list[dict]:
 
 
 def test_the_deployments_carry_their_schedules_and_triggers(config):
-    nightly, on_logs, watch, train, evaluate = build_deployments(config)
+    nightly, on_logs, watch, train, evaluate, rl = build_deployments(config)
     assert (nightly.flow_name, nightly.name) == ("nightly-bad-case-loop", "nightly")
     [schedule] = nightly.schedules
     assert schedule.schedule.cron == "30 3 * * *"
@@ -69,6 +69,8 @@ def test_the_deployments_carry_their_schedules_and_triggers(config):
     assert trained.expect == {"badcase.model.trained"}
     assert trained.parameters["base_url"] == "{{ event.payload.base_url }}"
     assert trained.parameters["config"]["evalsets"] == config.evalsets_root
+    [rl_trigger] = rl.triggers
+    assert rl.flow_name == "build-rl-prompts" and rl_trigger.expect == {"badcase.dataset.published"}
 
 
 def test_serving_registers_the_deployments(prefect_server, config):
