@@ -104,6 +104,7 @@ def evaluate_candidate(
             "fix_rate": evaluation.fix_rate,
             "interval": evaluation.interval,
             "regression_rate": evaluation.regression_rate,
+            "reference_rate": evaluation.reference_rate,
             "judged": evaluation.judged,
             "items": evaluation.items,
         },
@@ -138,6 +139,8 @@ def render_evaluation(e: Evaluation, replay, judged) -> str:
         f"# {e.candidate} on {e.evalset}: **{e.decision.upper()}**",
         "",
         f"- fix rate: **{rate}**{interval} over {e.judged} judged of {e.items} items",
+        f"- at least as good as the reference repair: "
+        f"{'n/a' if e.reference_rate is None else f'{e.reference_rate:.1%}'}",
         f"- regression rate on clusters the last promoted candidate fixed "
         f"({e.baseline or 'none yet'}): {regression}",
         f"- replay: {replay.cached} cached, {replay.answered} answered, {replay.failed} failed; "

@@ -144,6 +144,7 @@ class Evaluation:
     interval: tuple[float, float] | None
     regression_rate: float | None
     decision: str
+    reference_rate: float | None = None
     reasons: list[str] = field(default_factory=list)
     clusters: list[dict] = field(default_factory=list)
     categories: list[dict] = field(default_factory=list)
@@ -319,7 +320,9 @@ def decide_candidate(
 ) -> Evaluation:
     """Fix rates with intervals, regressions against the last promoted candidate, the gate."""
     params = {"candidate": candidate.name, "eval_hash": eval_hash, "judge_model": judge_model}
-    fixed = dict(con.execute(sql("select_candidate_fixed"), params).fetchall())
+    verdicts = con.execute(sql("select_candidate_fixed"), params).fetchall()
+    fixed = {eval_id: was_fixed for eval_id, was_fixed, _ in verdicts}
+    matches = sum(1 for _, _, match in verdicts if match)
     judged_items = [r for r in items.to_pylist() if fixed.get(r["eval_id"]) is not None]
     clusters = _rates(judged_items, fixed, "cluster_id", items)
     categories = _rates(judged_items, fixed, "category", items)
@@ -379,6 +382,7 @@ def decide_candidate(
         interval=wilson(wins, n),
         regression_rate=regression_rate,
         decision=decision,
+        reference_rate=round(matches / n, 4) if n else None,
         reasons=reasons,
         clusters=clusters,
         categories=categories,
@@ -398,6 +402,7 @@ def decide_candidate(
                 "low": evaluation.interval[0] if evaluation.interval else None,
                 "high": evaluation.interval[1] if evaluation.interval else None,
                 "regression_rate": regression_rate,
+                "reference_rate": evaluation.reference_rate,
                 "decision": decision,
                 "reasons": reasons,
                 "clusters": json.dumps(clusters),

@@ -315,6 +315,7 @@ CREATE TABLE IF NOT EXISTS candidate_evaluations (
     fix_rate_low   DOUBLE,                -- Wilson 95% interval
     fix_rate_high  DOUBLE,
     regression_rate DOUBLE,               -- share of previously fixed clusters that regressed
+    reference_rate DOUBLE,                -- share of judged items at least as good as the reference
     decision       VARCHAR NOT NULL,      -- promote | reject
     reasons        VARCHAR[],
     clusters       JSON,                  -- per cluster: items, fixed, rate, interval, baseline

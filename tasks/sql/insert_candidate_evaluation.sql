@@ -1,3 +1,3 @@
 INSERT INTO candidate_evaluations VALUES (
     $evaluation_id, $candidate, $evalset, $eval_hash, $items, $judged, $fix_rate, $low, $high,
-    $regression_rate, $decision, $reasons, $clusters, $categories, $now);
+    $regression_rate, $reference_rate, $decision, $reasons, $clusters, $categories, $now);

@@ -64,15 +64,18 @@ def candidate_fixing(*topics: str, fail_first: bool = False):
 
 
 def judge(body: dict, n: int) -> Reply:
-    """Prefers the answer that fixes the failure (marked FIXED); rubric: good iff fixed."""
+    """Prefers the answer that fixes the failure (marked FIXED), else the longer one, else a
+    tie; rubric: good iff fixed."""
     prompt = json.dumps(body["messages"])
     if "<answer_a>" in body["messages"][0]["content"]:
         text = body["messages"][0]["content"]
         a = text.split("<answer_a>")[1].split("</answer_a>")[0]
         b = text.split("<answer_b>")[1].split("</answer_b>")[0]
-        if ("FIXED" in a) == ("FIXED" in b):
-            return Reply(pairwise_reply("[[tie]]"))
-        return Reply(pairwise_reply("[[A]]" if "FIXED" in a else "[[B]]"))
+        if ("FIXED" in a) != ("FIXED" in b):
+            return Reply(pairwise_reply("[[A]]" if "FIXED" in a else "[[B]]"))
+        if len(a) != len(b):  # otherwise the fuller answer (a reference beats a mistake)
+            return Reply(pairwise_reply("[[A]]" if len(a) > len(b) else "[[B]]"))
+        return Reply(pairwise_reply("[[tie]]"))
     return Reply(rubric_reply("good", 9) if "FIXED" in prompt else rubric_reply("bad", 3))
 
 
@@ -105,6 +108,8 @@ def test_fix_rates_regressions_and_the_gate_come_out_as_scripted(
         assert first.decision == "promote" and first.baseline is None
         assert (first.judged, first.fix_rate) == (12, round(8 / 12, 4))
         assert first.interval == wilson(8, 12)
+        # the FIXED answers beat the reference too; the old mistakes lose to it
+        assert first.reference_rate == round(8 / 12, 4)
         rates = {c["key"]: c["rate"] for c in first.clusters}
         assert rates == {"cl-visa": 1.0, "cl-tax": 1.0, "cl-train": 0.0}
         assert len(v1.seen) == 12
