@@ -68,3 +68,26 @@ def test_nothing_identifying_reaches_the_llm_server():
         asyncio.run(go())
     sent = server.seen[0].body["messages"][0]["content"]
     assert sent == "I am [EMAIL], card [CARD]"
+
+
+def test_the_quick_prefilter_never_skips_what_a_pattern_would_catch():
+    import random
+
+    from tasks.redact import _MAYBE_PII, _PATTERNS
+
+    def caught(text: str) -> bool:
+        return any(
+            valid is None or valid(m.group(0))
+            for _, pattern, valid in _PATTERNS
+            for m in pattern.finditer(text)
+        )
+
+    rng = random.Random(3)
+    alphabet = "0123456789" * 4 + " -().+/x@aXbe"
+    skipped = 0
+    for _ in range(20_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(5, 40)))
+        if not _MAYBE_PII.search(text):
+            skipped += 1
+            assert not caught(text), text
+    assert skipped > 1_000, "the fuzz reaches texts the prefilter skips"
