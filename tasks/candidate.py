@@ -186,7 +186,7 @@ async def replay_eval_prompts(
     todo = [r for r in items.to_pylist() if r["eval_id"] not in answered]
     target, settings = candidate.target()
     rows: list[dict] = []
-    notice = None
+    notices: list[str] = []  # a spent budget: the rest is asked next time
 
     async with LLMClient(target, settings) as llm:
 
@@ -197,12 +197,12 @@ async def replay_eval_prompts(
                 rows.append(_answer_row(name, eval_hash, item["eval_id"], done.text, None, now))
             except LLMCallFailed as exc:
                 rows.append(_answer_row(name, eval_hash, item["eval_id"], None, str(exc), now))
+            except BudgetExhausted as exc:
+                notices.append(str(exc))
 
-        try:
-            await asyncio.gather(*(ask(item) for item in todo))
-        except BudgetExhausted as exc:
-            notice = str(exc)
+        await asyncio.gather(*(ask(item) for item in todo))
         usage = llm.usage
+    notice = notices[0] if notices else None
     params = {"candidate": name, "eval_hash": eval_hash}
     replace_rows(con, rows, "delete_candidate_answer_errors", "insert_candidate_answers", params)
     failed = sum(1 for r in rows if r["answer"] is None)
@@ -247,7 +247,7 @@ async def judge_candidate_answers(
         sql("count_candidate_answers"), {"candidate": name, "eval_hash": eval_hash}
     ).fetchone()[0]
     rows: list[dict] = []
-    notice = None
+    notices: list[str] = []  # a spent budget: the rest is judged next time
     before = judge.usage.requests
 
     async def one(t: dict) -> None:
@@ -276,6 +276,9 @@ async def judge_candidate_answers(
             row["error"] = f"call_failed: {exc}"
             rows.append(row)
             return
+        except BudgetExhausted as exc:
+            notices.append(str(exc))
+            return
         row["error"] = rubric.error or vs_original.error or vs_reference.error
         if row["error"] is None:
             names = {"first": "candidate", "tie": "tie", "inconsistent": "inconsistent"}
@@ -286,10 +289,8 @@ async def judge_candidate_answers(
             row["fixed"] = row["vs_original"] == "candidate" and row["rubric_verdict"] != "bad"
         rows.append(row)
 
-    try:
-        await asyncio.gather(*(one(t) for t in todo))
-    except BudgetExhausted as exc:
-        notice = str(exc)
+    await asyncio.gather(*(one(t) for t in todo))
+    notice = notices[0] if notices else None
     replace_rows(
         con,
         rows,

@@ -136,7 +136,7 @@ async def calibrate_prompts(
     ]
     target, llm_settings = policy.target()
     rows: list[dict] = []
-    notice = None
+    notices: list[str] = []  # a spent budget: the rest is sampled next build
     async with LLMClient(target, llm_settings) as llm:
 
         async def one(c: dict, i: int) -> None:
@@ -161,15 +161,16 @@ async def calibrate_prompts(
                 row["error"] = f"call_failed: {exc}"
                 rows.append(row)
                 return
+            except BudgetExhausted as exc:
+                notices.append(str(exc))
+                return
             row["error"] = rubric.error or beats.error
             if row["error"] is None:
                 row["passed"] = beats.preferred == "first" and rubric.result.verdict != "bad"
             rows.append(row)
 
-        try:
-            await asyncio.gather(*(one(c, i) for c, i in todo))
-        except BudgetExhausted as exc:
-            notice = str(exc)
+        await asyncio.gather(*(one(c, i) for c, i in todo))
+    notice = notices[0] if notices else None
     replace_rows(con, rows, "delete_rl_sample_errors", "insert_rl_samples", {"policy": policy.name})
     for r in rows:
         if r["passed"] is not None:

@@ -174,3 +174,24 @@ def test_fix_rates_regressions_and_the_gate_come_out_as_scripted(
     assert events and events[0]["payload"]["decision"] == "reject"
     report = _artifact(str(state.state_details.flow_run_id), "candidate-evaluation")
     assert "REJECT" in report and "cl-tax" in report
+
+
+def test_a_spent_budget_stops_cleanly_and_the_rest_is_asked_next_time(evalsets):
+    import asyncio
+
+    from tasks.candidate import _eval_set, replay_eval_prompts
+
+    warehouse, root = evalsets
+    _, eval_hash, items = _eval_set(root, "prefs", None)
+    con = connect(warehouse)
+    with LLMServer(candidate_fixing("visa")) as server:
+        settings = CandidateSettings(
+            base_url=server.base_url, model="c", max_requests=5, concurrency=1
+        )
+        first = asyncio.run(replay_eval_prompts(con, items, eval_hash, settings))
+        assert (first.answered, first.failed) == (5, 0) and "budget" in first.budget_notice
+        settings.max_requests = 100
+        second = asyncio.run(replay_eval_prompts(con, items, eval_hash, settings))
+    con.close()
+    assert (second.cached, second.answered, second.budget_notice) == (5, 7, None)
+    assert len(server.seen) == 12, "no prompt asked twice"
