@@ -165,6 +165,45 @@ def wilson(successes: int, n: int, z: float = 1.96) -> tuple[float, float] | Non
     return (round(max(0.0, centre - half), 4), round(min(1.0, centre + half), 4))
 
 
+_SIDES = {"first": "candidate", "tie": "tie", "inconsistent": "inconsistent"}
+
+
+@dataclass(frozen=True)
+class FixVerdict:
+    """Did an answer fix the failure? ``fixed``: it beats the original bad answer in both
+    orders of the pairwise judge, and the rubric judge does not call it bad. Used for
+    candidate evaluation and for scoring RL samples alike."""
+
+    rubric_verdict: str | None = None
+    rubric_score: float | None = None
+    vs_original: str | None = None  # candidate | original | tie | inconsistent
+    error: str | None = None  # an unparseable judgment: no verdict
+
+    @property
+    def fixed(self) -> bool | None:
+        if self.error is not None:
+            return None
+        return self.vs_original == "candidate" and self.rubric_verdict != "bad"
+
+
+async def judge_fix(judge: LLMClient, prompt: list[dict], answer: str, original: str) -> FixVerdict:
+    """Judge ``answer`` pointwise and against ``original`` in both orders (concurrently).
+
+    LLM call failures (after their retries) and budget exhaustion propagate.
+    """
+    rubric, beats = await asyncio.gather(
+        judge_answer(judge, prompt, answer), compare(judge, prompt, answer, original)
+    )
+    error = rubric.error or beats.error
+    if error is not None:
+        return FixVerdict(error=error)
+    return FixVerdict(
+        rubric.result.verdict,
+        float(rubric.result.score),
+        _SIDES.get(beats.preferred, "original"),
+    )
+
+
 def _prompt(messages: list[dict]) -> list[dict]:
     return [{"role": m["role"], "content": m["content"]} for m in messages]
 
@@ -267,9 +306,8 @@ async def judge_candidate_answers(
             "created_at": datetime.now(UTC),
         }
         try:
-            rubric, vs_original, vs_reference = await asyncio.gather(
-                judge_answer(judge, prompt, answer),
-                compare(judge, prompt, answer, item["original"]),
+            verdict, vs_reference = await asyncio.gather(
+                judge_fix(judge, prompt, answer, item["original"]),
                 compare(judge, prompt, answer, item["reference"]),
             )
         except LLMCallFailed as exc:
@@ -279,14 +317,13 @@ async def judge_candidate_answers(
         except BudgetExhausted as exc:
             notices.append(str(exc))
             return
-        row["error"] = rubric.error or vs_original.error or vs_reference.error
+        row["error"] = verdict.error or vs_reference.error
         if row["error"] is None:
-            names = {"first": "candidate", "tie": "tie", "inconsistent": "inconsistent"}
-            row["rubric_verdict"] = rubric.result.verdict
-            row["rubric_score"] = float(rubric.result.score)
-            row["vs_original"] = names.get(vs_original.preferred, "original")
-            row["vs_reference"] = names.get(vs_reference.preferred, "reference")
-            row["fixed"] = row["vs_original"] == "candidate" and row["rubric_verdict"] != "bad"
+            row["rubric_verdict"] = verdict.rubric_verdict
+            row["rubric_score"] = verdict.rubric_score
+            row["vs_original"] = verdict.vs_original
+            row["vs_reference"] = _SIDES.get(vs_reference.preferred, "reference")
+            row["fixed"] = verdict.fixed
         rows.append(row)
 
     await asyncio.gather(*(one(t) for t in todo))

@@ -29,10 +29,8 @@ from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from tasks.build import MESSAGES
-from tasks.candidate import CandidateSettings, require_judge
+from tasks.candidate import CandidateSettings, judge_fix, require_judge
 from tasks.llm import BudgetExhausted, LLMCallFailed, LLMClient, LLMSettings, resolve_llm
-from tasks.pairwise_judge import compare
-from tasks.rubric_judge import judge_answer
 from tasks.sets import SetSummary, publish_set
 from tasks.warehouse import connect, fetch_dicts, replace_rows, sql
 
@@ -153,10 +151,7 @@ async def calibrate_prompts(
             try:
                 answer = (await llm.complete(prompt)).text
                 row["answer"] = answer
-                rubric, beats = await asyncio.gather(
-                    judge_answer(judge, prompt, answer),
-                    compare(judge, prompt, answer, c["original"]),
-                )
+                verdict = await judge_fix(judge, prompt, answer, c["original"])
             except LLMCallFailed as exc:
                 row["error"] = f"call_failed: {exc}"
                 rows.append(row)
@@ -164,9 +159,8 @@ async def calibrate_prompts(
             except BudgetExhausted as exc:
                 notices.append(str(exc))
                 return
-            row["error"] = rubric.error or beats.error
-            if row["error"] is None:
-                row["passed"] = beats.preferred == "first" and rubric.result.verdict != "bad"
+            row["error"] = verdict.error
+            row["passed"] = verdict.fixed
             rows.append(row)
 
         await asyncio.gather(*(one(c, i) for c, i in todo))
