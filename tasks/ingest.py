@@ -25,11 +25,12 @@ import logging
 import os
 import re
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import asdict, astuple, dataclass, field
 from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -38,12 +39,11 @@ from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, ConfigDict, Field
 
 from tasks.errors import LandingError
-from tasks.landing import is_remote, list_remote, mirror_landing
+from tasks.landing import KINDS, is_remote, list_remote, mirror_landing, no_log_folders
 from tasks.warehouse import connect, sql, transaction
 
 log = logging.getLogger(__name__)
 
-KINDS = ("interactions", "events")
 FORMATS = {".jsonl.gz": "jsonl.gz", ".jsonl": "jsonl", ".parquet": "parquet"}
 _DT_FOLDER = re.compile(r"^dt=(\d{4}-\d{2}-\d{2})$")
 Digest = str | Future  # a sha256, or one being computed on the hashing thread
@@ -209,25 +209,30 @@ def discover_files(landing: str | Path) -> tuple[list[LandedFile], list[tuple[st
     found: list[LandedFile] = []
     ignored: list[tuple[str, str]] = []
     if is_remote(landing):
-        for f in list_remote(str(landing)):
-            kind, *parts = f.relative.parts
-            why = _why_ignored(parts)
-            if why:
-                ignored.append((f.uri, why))
-                continue
-            found.append(
-                LandedFile(f.uri, kind, _format_of(parts[-1]), _dt_of(parts), f.size_bytes, f.mtime)
-            )
-        found.sort(key=lambda f: (KINDS.index(f.kind), f.path))
-        return found, ignored
-    root = Path(landing).expanduser()
+        entries: Iterator[tuple[str, Sequence[str], str, Callable]] = (
+            (f.relative.parts[0], f.relative.parts[1:], f.uri, lambda f=f: (f.size_bytes, f.mtime))
+            for f in list_remote(str(landing))
+        )
+    else:
+        entries = _local_entries(Path(landing).expanduser())
+    for kind, parts, path, stat in entries:
+        why = _why_ignored(parts)
+        if why:
+            ignored.append((path, why))
+            continue
+        size, mtime = stat()
+        found.append(LandedFile(path, kind, _format_of(parts[-1]), _dt_of(parts), size, mtime))
+    found.sort(key=lambda f: (KINDS.index(f.kind), f.path))
+    return found, ignored
+
+
+def _local_entries(root: Path) -> Iterator[tuple[str, Sequence[str], str, Callable]]:
+    """``(kind, path below <root>/<kind>/, path, stat)`` for each file of a local root;
+    ``stat()`` gives ``(size, mtime)`` and is only called for files that are read."""
     if not root.is_dir():
         raise LandingError(f"landing root {root} does not exist or is not a folder")
     if not any((root / kind).is_dir() for kind in KINDS):
-        raise LandingError(
-            f"landing root {root} has neither interactions/ nor events/: expected "
-            "<landing>/interactions/dt=YYYY-MM-DD/*.jsonl (see README, 'Log format')"
-        )
+        raise no_log_folders(root)
     for kind in KINDS:
         base = root / kind
         if not base.is_dir():
@@ -236,24 +241,12 @@ def discover_files(landing: str | Path) -> tuple[list[LandedFile], list[tuple[st
             dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_")))
             for name in sorted(filenames):
                 path = Path(dirpath, name).resolve()
-                parts = path.relative_to(base.resolve()).parts
-                why = _why_ignored(parts)
-                if why:
-                    ignored.append((str(path), why))
-                    continue
-                st = path.stat()
-                found.append(
-                    LandedFile(
-                        path=str(path),
-                        kind=kind,
-                        format=_format_of(name),
-                        dt=_dt_of(parts),
-                        size_bytes=st.st_size,
-                        mtime=datetime.fromtimestamp(st.st_mtime, UTC),
-                    )
-                )
-    found.sort(key=lambda f: (KINDS.index(f.kind), f.path))
-    return found, ignored
+                yield kind, path.relative_to(base.resolve()).parts, str(path), partial(_stat, path)
+
+
+def _stat(path: Path) -> tuple[int, datetime]:
+    st = path.stat()
+    return st.st_size, datetime.fromtimestamp(st.st_mtime, UTC)
 
 
 def _format_of(name: str) -> str:

@@ -25,6 +25,14 @@ log = logging.getLogger(__name__)
 KINDS = ("interactions", "events")
 
 
+def no_log_folders(root: object) -> LandingError:
+    """The error for a landing root that holds neither log folder."""
+    return LandingError(
+        f"landing root {root} has neither interactions/ nor events/: expected "
+        "<landing>/interactions/dt=YYYY-MM-DD/*.jsonl (see README, 'Log format')"
+    )
+
+
 def is_remote(landing: str | Path) -> bool:
     """Whether the landing root is a URI (object storage) rather than a local folder."""
     return "://" in str(landing)
@@ -75,10 +83,7 @@ def list_remote(landing: str) -> list[RemoteFile]:
                 )
             )
     if not seen_kind:
-        raise LandingError(
-            f"landing root {landing} has neither interactions/ nor events/: expected "
-            "<landing>/interactions/dt=YYYY-MM-DD/*.jsonl (see README, 'Log format')"
-        )
+        raise no_log_folders(landing)
     return sorted(found, key=lambda f: str(f.relative))
 
 
