@@ -367,9 +367,8 @@ def decide_candidate(
     n = len(judged_items)
     wins = sum(1 for r in judged_items if fixed[r["eval_id"]])
     fix_rate = round(wins / n, 4) if n else None
-    set_name = evalset.split("/", 1)[0]
     baseline_row = con.execute(
-        sql("select_last_promoted"), {"evalset": f"{set_name}/%", "candidate": candidate.name}
+        sql("select_last_promoted"), {"evalset": evalset, "candidate": candidate.name}
     ).fetchone()
     baseline = None
     previously_fixed: dict[str, float] = {}

@@ -41,8 +41,7 @@ EVAL_SCHEMA = pa.schema(
 def eval_items(con: duckdb.DuckDBPyConnection) -> tuple[pa.Table, list[bool]]:
     """The held-out cases as eval rows, and per row whether its case is in training."""
     table = con.sql(sql("select_eval_items")).to_arrow_table()
-    training = {r[0] for r in con.execute(sql("select_training_cases")).fetchall()}
-    in_training = [case in training for case in table.column("eval_id").to_pylist()]
+    in_training = table.column("in_training").to_pylist()
     return table.select(EVAL_SCHEMA.names).cast(EVAL_SCHEMA), in_training
 
 
