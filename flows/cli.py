@@ -404,9 +404,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     if args.json:
         _say(json.dumps(asdict(evaluation), default=str, indent=1))
     else:
-        from tasks.candidate import CandidateJudgeSummary, ReplaySummary
-
-        _say(render_evaluation(evaluation, ReplaySummary(), CandidateJudgeSummary()).rstrip())
+        _say(render_evaluation(evaluation).rstrip())
     return EXIT_OK if evaluation.decision == "promote" else EXIT_REJECTED
 
 

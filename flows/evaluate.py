@@ -8,6 +8,7 @@ deployment when the training flow announces a trained model
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from pathlib import Path
 
 from prefect import flow, get_run_logger
@@ -73,12 +74,13 @@ def evaluate_candidate(
         evaluation = decide_candidate_task(
             warehouse, *where, config.candidate, config.llm, config.gate
         )
+    evaluation = replace(evaluation, replay=replay, judging=judged)
     for notice in (replay.budget_notice, judged.budget_notice):
         if notice:
             logger.warning("stopped early: %s; the rest is asked next time", notice)
     create_markdown_artifact(
         key="candidate-evaluation",
-        markdown=render_evaluation(evaluation, replay, judged),
+        markdown=render_evaluation(evaluation),
         description=f"{evaluation.candidate} on {evaluation.evalset}: {evaluation.decision}",
     )
     create_table_artifact(
@@ -130,11 +132,18 @@ def with_candidate(
     return config.model_copy(update={"candidate": CandidateSettings(**current)})
 
 
-def render_evaluation(e: Evaluation, replay, judged) -> str:
+def render_evaluation(e: Evaluation) -> str:
     """The evaluation as markdown (a Prefect artifact and the CLI's report)."""
     rate = "n/a" if e.fix_rate is None else f"{e.fix_rate:.1%}"
     interval = f" (95% CI {e.interval[0]:.1%}–{e.interval[1]:.1%})" if e.interval else ""
     regression = "n/a" if e.regression_rate is None else f"{e.regression_rate:.1%}"
+    work = []
+    if e.replay and e.judging:
+        r, j = e.replay, e.judging
+        work.append(
+            f"- replay: {r.cached} cached, {r.answered} answered, {r.failed} failed; "
+            f"judging: {j.cached} cached, {j.judged} judged, {j.errors} errors"
+        )
     lines = [
         f"# {e.candidate} on {e.evalset}: **{e.decision.upper()}**",
         "",
@@ -143,8 +152,7 @@ def render_evaluation(e: Evaluation, replay, judged) -> str:
         f"{'n/a' if e.reference_rate is None else f'{e.reference_rate:.1%}'}",
         f"- regression rate on clusters the last promoted candidate fixed "
         f"({e.baseline or 'none yet'}): {regression}",
-        f"- replay: {replay.cached} cached, {replay.answered} answered, {replay.failed} failed; "
-        f"judging: {judged.cached} cached, {judged.judged} judged, {judged.errors} errors",
+        *work,
         *[f"- {reason}" for reason in e.reasons],
         "",
         "| cluster | items | judged | fixed | rate | 95% CI | last promoted | regressed |",

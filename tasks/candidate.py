@@ -149,6 +149,8 @@ class Evaluation:
     clusters: list[dict] = field(default_factory=list)
     categories: list[dict] = field(default_factory=list)
     baseline: str | None = None
+    replay: ReplaySummary | None = None  # what this run asked and judged, when known
+    judging: CandidateJudgeSummary | None = None
 
 
 def wilson(successes: int, n: int, z: float = 1.96) -> tuple[float, float] | None:

@@ -141,7 +141,9 @@ def test_fix_rates_regressions_and_the_gate_come_out_as_scripted(
                 evalsets[1],
             ]
         )
-        assert code == 3 and "**REJECT**" in capsys.readouterr().out
+        out = capsys.readouterr().out
+        assert code == 3 and "**REJECT**" in out
+        assert "replay: 12 cached, 0 answered, 0 failed; judging: 12 cached" in out
         assert len(judge_server.seen) == judged_requests
     assert third.decision == "reject" and third.judged == 12
     assert third.fix_rate == round(8 / 12, 4) and third.baseline == first.candidate
