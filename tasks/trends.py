@@ -90,8 +90,8 @@ def write_trends(
     nights = data["nights"]
     if not nights:
         return TrendSummary()
-    charts = _draw(data, settings)
     status = {s: sum(1 for c in data["clusters"] if c["status"] == s) for s in STATUSES}
+    charts = _draw(data, status, settings)
     last, prev = nights[-1], nights[-2] if len(nights) > 1 else None
     folder = f"{last['night']}-{run_id[:8]}"
     store = Store(root)
@@ -125,7 +125,7 @@ def write_trends(
     return summary
 
 
-def _draw(data: dict, settings: TrendSettings) -> dict[str, bytes]:
+def _draw(data: dict, status: dict[str, int], settings: TrendSettings) -> dict[str, bytes]:
     """The charts as PNG bytes (matplotlib's Agg backend: no display needed)."""
     import matplotlib
 
@@ -160,7 +160,7 @@ def _draw(data: dict, settings: TrendSettings) -> dict[str, bytes]:
     charts["top_clusters"] = _png(fig)
 
     fig, ax = plt.subplots(figsize=(6, 3))
-    counts = [sum(1 for c in data["clusters"] if c["status"] == s) for s in STATUSES]
+    counts = [status[s] for s in STATUSES]
     colours = ["tab:purple", "tab:red", "tab:gray", "tab:blue", "tab:green"]
     ax.bar(STATUSES, counts, color=colours)
     for x, n in enumerate(counts):
