@@ -206,10 +206,6 @@ async def judge_fix(judge: LLMClient, prompt: list[dict], answer: str, original:
     )
 
 
-def _prompt(messages: list[dict]) -> list[dict]:
-    return [{"role": m["role"], "content": m["content"]} for m in messages]
-
-
 async def replay_eval_prompts(
     con: duckdb.DuckDBPyConnection,
     items: pa.Table,
@@ -234,7 +230,7 @@ async def replay_eval_prompts(
         async def ask(item: dict) -> None:
             now = datetime.now(UTC)
             try:
-                done = await llm.complete(_prompt(item["prompt"]))
+                done = await llm.complete(item["prompt"])  # {role, content} already
                 rows.append(_answer_row(name, eval_hash, item["eval_id"], done.text, None, now))
             except LLMCallFailed as exc:
                 rows.append(_answer_row(name, eval_hash, item["eval_id"], None, str(exc), now))
@@ -293,7 +289,7 @@ async def judge_candidate_answers(
 
     async def one(t: dict) -> None:
         item = by_id[t["eval_id"]]
-        prompt, answer = _prompt(item["prompt"]), t["answer"]
+        prompt, answer = item["prompt"], t["answer"]
         row = {
             "candidate": name,
             "eval_hash": eval_hash,

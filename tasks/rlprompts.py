@@ -138,7 +138,7 @@ async def calibrate_prompts(
     async with LLMClient(target, llm_settings) as llm:
 
         async def one(c: dict, i: int) -> None:
-            prompt = [{"role": m["role"], "content": m["content"]} for m in c["prompt"]]
+            prompt = c["prompt"]  # {role, content} structs, as the chat API takes them
             row = {
                 "policy": policy.name,
                 "case_id": c["prompt_id"],
@@ -188,7 +188,7 @@ async def calibrate_prompts(
         [
             {
                 "prompt_id": c["prompt_id"],
-                "prompt": [{"role": m["role"], "content": m["content"]} for m in c["prompt"]],
+                "prompt": c["prompt"],
                 "reference": c["reference"],
                 "verifier": json.dumps(
                     {
