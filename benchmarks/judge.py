@@ -15,31 +15,17 @@ import argparse
 import asyncio
 import json
 import logging
-import multiprocessing
 import resource
 import time
 from pathlib import Path
+
+from benchmarks.llm_process import llm_server_process
 
 
 def _answer_good(body: dict, n: int):
     from tests.llm_server import Reply, rubric_reply
 
-    return Reply(rubric_reply("good", 9), latency_s=_LATENCY)
-
-
-_LATENCY = 0.2
-
-
-def _serve(latency: float, ports, stop) -> None:
-    """The loopback server in its own process: a real server does not share our GIL."""
-    global _LATENCY
-    from tests.llm_server import LLMServer
-
-    _LATENCY = latency
-    with LLMServer(_answer_good) as server:
-        ports.put((server.base_url, 0))
-        stop.wait()
-        ports.put((server.base_url, server.max_in_flight))
+    return Reply(rubric_reply("good", 9))
 
 
 def run(landing: Path, warehouse: Path, items: int, latency: float, concurrency: int) -> dict:
@@ -56,11 +42,7 @@ def run(landing: Path, warehouse: Path, items: int, latency: float, concurrency:
     ingest_logs(con, landing, "bench")
     derive_signals(con, "bench")
     judge_with_rules(con, "bench")
-    ports, stop = multiprocessing.Queue(), multiprocessing.Event()
-    server = multiprocessing.Process(target=_serve, args=(latency, ports, stop), daemon=True)
-    server.start()
-    base_url, _ = ports.get(timeout=60)
-    try:
+    with llm_server_process(_answer_good, latency) as (base_url, server):
         target = LLMTarget(base_url, "bench-judge", "sk-bench")
         settings = JudgeSettings(min_badness=0.0, silent_sample_rate=1.0, max_items=items)
         llm_settings = LLMSettings(concurrency=concurrency, max_retries=0)
@@ -72,10 +54,6 @@ def run(landing: Path, warehouse: Path, items: int, latency: float, concurrency:
         start = time.perf_counter()
         summary = asyncio.run(go())
         seconds = time.perf_counter() - start
-    finally:
-        stop.set()
-        _, peak_in_flight = ports.get(timeout=60)
-        server.join(timeout=10)
     stored = con.execute(
         "SELECT count(*) FROM judgments WHERE judge = 'llm:rubric' AND verdict IS NOT NULL"
     ).fetchone()[0]
@@ -87,7 +65,7 @@ def run(landing: Path, warehouse: Path, items: int, latency: float, concurrency:
         "seconds": seconds,
         "throughput": summary.selected / seconds,
         "ideal": concurrency / latency,
-        "peak_in_flight": peak_in_flight,
+        "peak_in_flight": server.max_in_flight,
         "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
     }
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import multiprocessing
 import os
 import resource
 import shutil
@@ -24,26 +23,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-_LATENCY = 0.2
-
-
-def _sound_at_latency(body: dict, n: int):
-    from tests.llm_server import sound_llm
-
-    reply = sound_llm(body, n)
-    reply.latency_s = _LATENCY
-    return reply
-
-
-def _serve(latency: float, ports, stop) -> None:
-    global _LATENCY
-    from tests.llm_server import LLMServer
-
-    _LATENCY = latency
-    with LLMServer(_sound_at_latency) as server:
-        ports.put(server.base_url)
-        stop.wait()
-        ports.put(len(server.seen))
+from benchmarks.llm_process import llm_server_process
 
 
 def _task_runs(flow_run_id: str) -> list[dict]:
@@ -78,25 +58,20 @@ def run(landing: Path, workdir: Path, latency: float, concurrency: int) -> dict:
             "max_median_length_ratio": 1000.0,
         },
     )
-    ports, stop = multiprocessing.Queue(), multiprocessing.Event()
-    server = multiprocessing.Process(target=_serve, args=(latency, ports, stop), daemon=True)
-    server.start()
-    base_url = ports.get(timeout=60)
-    os.environ.update(
-        OPENAI_API_KEY="sk-bench", OPENAI_BASE_URL=base_url, BADCASE_LLM_MODEL="bench-model"
-    )
+    from tests.llm_server import sound_llm
+
     timeout = int(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180"))
-    try:
+    with llm_server_process(sound_llm, latency) as (base_url, server):
+        os.environ.update(
+            OPENAI_API_KEY="sk-bench", OPENAI_BASE_URL=base_url, BADCASE_LLM_MODEL="bench-model"
+        )
         with prefect_test_harness(server_startup_timeout=timeout):
             rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
             start = time.perf_counter()
             summary = bad_case_loop(config)
             wall = time.perf_counter() - start
             runs = _task_runs(summary.run_id)
-    finally:
-        stop.set()
-        requests = ports.get(timeout=60)
-        server.join(timeout=10)
+    requests = server.requests
     stages = {}
     for r in sorted(runs, key=lambda r: r["start_time"] or ""):
         name = r["name"].rsplit("-", 1)[0]
