@@ -280,16 +280,12 @@ def publish_preference_set(
     added, removed = sorted(ids - parent_ids), sorted(parent_ids - ids)
     with tempfile.TemporaryDirectory(prefix="badcase-docs-") as docs:
         report = validate_preference_set(checked, kto, kappas, validation, Path(docs) / "docs")
-        versions = store.versions(name)
-        number = int(versions[-1][1:]) + 1 if versions else 1
-        version = f"v{number:04d}" if report.success else f"q-{run_id[:8]}-{digest[:8]}"
+        version = version_name(store.versions(name), report.success, run_id, digest)
         files = {
             DATA_FILE: _parquet(pairs),
             KTO_FILE: _parquet(kto),
             RANKING_FILE: _ranking_jsonl(pairs),
-            "validation/results.json": json.dumps(
-                {"success": report.success, "results": report.results}, indent=1, default=str
-            ).encode(),
+            "validation/results.json": results_json(report),
         }
         for path in sorted((Path(docs) / "docs").rglob("*")):
             if path.is_file():
@@ -316,11 +312,7 @@ def publish_preference_set(
         "pair_ids": sorted(ids),
         "scenes": _counts(pairs, "scene"),
         "sources": _counts(pairs, "rewrite_source"),
-        "files": {
-            path: {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
-            for path, data in files.items()
-            if not path.startswith("validation/docs")
-        },
+        "files": file_index(files),
         "schema": {"data": _schema(pairs), "kto": _schema(kto)},
         "lineage": {
             "input_files": lineage[0] or [],
@@ -391,6 +383,28 @@ def publish_preference_set(
         kto.num_rows,
     )
     return summary
+
+
+def version_name(versions: list[str], valid: bool, run_id: str, digest: str) -> str:
+    """The next ``vNNNN`` after the committed ``versions``, or a quarantine name."""
+    number = int(versions[-1][1:]) + 1 if versions else 1
+    return f"v{number:04d}" if valid else f"q-{run_id[:8]}-{digest[:8]}"
+
+
+def results_json(report) -> bytes:
+    """A validation report as the ``validation/results.json`` a version carries."""
+    return json.dumps(
+        {"success": report.success, "results": report.results}, indent=1, default=str
+    ).encode()
+
+
+def file_index(files: dict[str, bytes]) -> dict[str, dict]:
+    """sha256 and size of a version's files for its manifest (Data Docs pages left out)."""
+    return {
+        path: {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+        for path, data in files.items()
+        if not path.startswith("validation/docs")
+    }
 
 
 def _counts(table: pa.Table, column: str) -> dict[str, int]:

@@ -9,7 +9,6 @@ with its report. ``published_sets`` records every outcome.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from collections.abc import Callable
@@ -21,7 +20,15 @@ import pyarrow as pa
 
 from expectations.suites import ValidationReport
 from tasks.build import content_hash
-from tasks.publish import Store, _parquet, _point_latest, _write_version
+from tasks.publish import (
+    Store,
+    _parquet,
+    _point_latest,
+    _write_version,
+    file_index,
+    results_json,
+    version_name,
+)
 from tasks.warehouse import sql, transaction
 
 log = logging.getLogger(__name__)
@@ -84,14 +91,8 @@ def publish_set(
             "unchanged", latest, store.uri(name, latest), latest, digest, table.num_rows
         )
     report = validate(table)
-    number = int(versions[-1][1:]) + 1 if versions else 1
-    version = f"v{number:04d}" if report.success else f"q-{run_id[:8]}-{digest[:8]}"
-    files = {
-        data_file: _parquet(table),
-        "validation/results.json": json.dumps(
-            {"success": report.success, "results": report.results}, indent=1, default=str
-        ).encode(),
-    }
+    version = version_name(versions, report.success, run_id, digest)
+    files = {data_file: _parquet(table), "validation/results.json": results_json(report)}
     manifest = {
         "name": name,
         "kind": kind,
@@ -103,10 +104,7 @@ def publish_set(
         "content_hash": digest,
         "rows": table.num_rows,
         **(extra or {}),
-        "files": {
-            path: {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
-            for path, data in files.items()
-        },
+        "files": file_index(files),
         "schema": {f.name: str(f.type) for f in table.schema},
         "validation": {
             "success": report.success,
