@@ -384,17 +384,23 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _evaluate(args: argparse.Namespace) -> int:
     from flows.config import load_config
-    from flows.evaluate import EvaluateConfig, evaluate_candidate, render_evaluation
+    from flows.evaluate import (
+        EvaluateConfig,
+        check_evaluation,
+        evaluate_candidate,
+        render_evaluation,
+        with_candidate,
+    )
 
     config = load_config(args.config, warehouse=args.warehouse, evalsets=args.evalsets)
     settings = config.evaluate_config()
     if args.evalset:
         settings["evalset"] = args.evalset
     settings["version"] = args.version
+    evaluate = with_candidate(EvaluateConfig.model_validate(settings), args.base_url, args.model)
+    check_evaluation(evaluate)  # a user error is one line, before Prefect starts
     try:
-        evaluation = evaluate_candidate(
-            EvaluateConfig.model_validate(settings), base_url=args.base_url, model=args.model
-        )
+        evaluation = evaluate_candidate(evaluate)
     except BadcaseError:
         raise
     except Exception as exc:
@@ -417,6 +423,12 @@ def _rl_prompts(args: argparse.Namespace) -> int:
     rl = config.rl.model_copy(update={k: v for k, v in overrides.items() if v})
     if rl.policy() is None:
         return _error("rl-prompts needs the current model: --policy-base-url and --policy-model")
+    from tasks.candidate import require_judge
+    from tasks.llm import resolve_llm
+
+    require_judge(
+        resolve_llm(config.llm), "scoring RL prompt samples"
+    )  # a user error is one line, before Prefect starts
     summary = build_rl_prompts(config.model_copy(update={"rl": rl}))
     logging.getLogger("prefect").setLevel(logging.WARNING)
     c, p = summary.calibration, summary.published

@@ -22,11 +22,13 @@ from tasks.candidate import (
     Evaluation,
     GateSettings,
     decide_candidate_task,
+    eval_set,
     judge_candidate_answers_task,
     replay_eval_prompts_task,
+    require_judge,
 )
 from tasks.errors import ConfigError
-from tasks.llm import LLMSettings
+from tasks.llm import LLMSettings, resolve_llm
 from tasks.warehouse import run_lock
 
 FLOW_NAME = "evaluate-candidate"
@@ -65,6 +67,7 @@ def evaluate_candidate(
     """
     logger = get_run_logger()
     config = with_candidate(config, base_url, model)
+    check_evaluation(config)
     run_id = flow_run.get_id() or str(uuid.uuid4())
     warehouse = str(Path(config.warehouse).expanduser().resolve())
     where = (config.evalsets, config.evalset, config.version)
@@ -130,6 +133,16 @@ def with_candidate(
     if not current.get("base_url") or not current.get("model"):
         raise ConfigError("evaluate-candidate needs the candidate's base URL and model name")
     return config.model_copy(update={"candidate": CandidateSettings(**current)})
+
+
+def check_evaluation(config: EvaluateConfig) -> None:
+    """Fail before any model is asked: a judge must be configured and the eval set exist.
+
+    Raises:
+        ConfigError: Either is missing (one line that says what to do).
+    """
+    require_judge(resolve_llm(config.llm))
+    eval_set(config.evalsets, config.evalset, config.version)
 
 
 def render_evaluation(e: Evaluation) -> str:

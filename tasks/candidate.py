@@ -475,17 +475,17 @@ def _rates(judged: list[dict], fixed: dict, column: str, items: pa.Table) -> lis
     return out
 
 
-def require_judge(target: LLMTarget | None) -> LLMTarget:
-    """The judge model, or a clear error: a candidate cannot be evaluated without one."""
+def require_judge(target: LLMTarget | None, what: str = "evaluating a candidate") -> LLMTarget:
+    """The judge model, or a clear error: answers cannot be judged without one."""
     if target is None:
         raise ConfigError(
-            "evaluating a candidate needs an LLM judge: set OPENAI_API_KEY (and OPENAI_BASE_URL "
+            f"{what} needs an LLM judge: set OPENAI_API_KEY (and OPENAI_BASE_URL "
             "/ BADCASE_LLM_MODEL) or [llm] in the config"
         )
     return target
 
 
-def _eval_set(root: str, name: str, version: str | None) -> tuple[str, str, pa.Table]:
+def eval_set(root: str, name: str, version: str | None) -> tuple[str, str, pa.Table]:
     """``(<name>/<version>, content hash, rows)`` of a published eval set."""
     from tasks.evalset import EVAL_FILE
     from tasks.sets import read_set
@@ -502,7 +502,7 @@ def replay_eval_prompts_task(
     warehouse: str, root: str, name: str, version: str | None, candidate: CandidateSettings
 ) -> ReplaySummary:
     """Prefect task: ask the candidate the eval set's prompts (one task, all items)."""
-    _, eval_hash, items = _eval_set(root, name, version)
+    _, eval_hash, items = eval_set(root, name, version)
     with closing(connect(warehouse)) as con:
         return asyncio.run(replay_eval_prompts(con, items, eval_hash, candidate))
 
@@ -517,7 +517,7 @@ def judge_candidate_answers_task(
     llm: LLMSettings,
 ) -> CandidateJudgeSummary:
     """Prefect task: judge the candidate's answers with the configured LLM judge."""
-    _, eval_hash, items = _eval_set(root, name, version)
+    _, eval_hash, items = eval_set(root, name, version)
     target = require_judge(resolve_llm(llm))
 
     async def go() -> CandidateJudgeSummary:
@@ -539,7 +539,7 @@ def decide_candidate_task(
     gate: GateSettings,
 ) -> Evaluation:
     """Prefect task: fix rates, regressions and the gate decision."""
-    evalset, eval_hash, items = _eval_set(root, name, version)
+    evalset, eval_hash, items = eval_set(root, name, version)
     judge_model = require_judge(resolve_llm(llm)).model
     with closing(connect(warehouse)) as con:
         return decide_candidate(con, items, eval_hash, evalset, candidate, judge_model, gate)

@@ -308,7 +308,7 @@ def build_rl_prompt_set_task(
     if policy is None:
         notice = "no policy endpoint configured ([rl] policy_base_url, policy_model)"
         return CalibrationSummary(notice=notice), SetSummary()
-    target = require_judge(resolve_llm(llm))
+    target = require_judge(resolve_llm(llm), "scoring RL prompt samples")
 
     async def go() -> tuple[CalibrationSummary, pa.Table]:
         async with LLMClient(target, llm) as judge:

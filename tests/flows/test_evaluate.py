@@ -181,10 +181,10 @@ def test_fix_rates_regressions_and_the_gate_come_out_as_scripted(
 def test_a_spent_budget_stops_cleanly_and_the_rest_is_asked_next_time(evalsets):
     import asyncio
 
-    from tasks.candidate import _eval_set, replay_eval_prompts
+    from tasks.candidate import eval_set, replay_eval_prompts
 
     warehouse, root = evalsets
-    _, eval_hash, items = _eval_set(root, "prefs", None)
+    _, eval_hash, items = eval_set(root, "prefs", None)
     con = connect(warehouse)
     with LLMServer(candidate_fixing("visa")) as server:
         settings = CandidateSettings(
@@ -197,3 +197,17 @@ def test_a_spent_budget_stops_cleanly_and_the_rest_is_asked_next_time(evalsets):
     con.close()
     assert (second.cached, second.answered, second.budget_notice) == (5, 7, None)
     assert len(server.seen) == 12, "no prompt asked twice"
+
+
+def test_without_a_judge_or_an_eval_set_nothing_is_asked_and_the_error_is_one_line(
+    evalsets, capsys, monkeypatch
+):
+    warehouse, root = evalsets
+    with LLMServer(candidate_fixing("visa")) as server:
+        args = ["evaluate", "--base-url", server.base_url, "--model", "c", "--evalset", "prefs"]
+        code = main([*args, "--warehouse", warehouse, "--evalsets", root])
+        assert code == 2 and "needs an LLM judge" in capsys.readouterr().err
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-judge")
+        code = main([*args, "--warehouse", warehouse, "--evalsets", root + "-missing"])
+        assert code == 2 and "no published set" in capsys.readouterr().err
+    assert server.seen == [], "the candidate is not asked before the run can succeed"
