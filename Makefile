@@ -33,7 +33,7 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 
 contract: $(STAMP)
-	bash ../shared/contract/check.sh $(BIN)/badcase-loop
+	bash tests/data/contract/check.sh $(BIN)/badcase-loop
 
 # Rebuild requirements.lock from requirements.in in a throwaway venv.
 lock:

@@ -37,8 +37,8 @@ def bare(landing: Path) -> dict:
 
 def ingest(landing: Path, warehouse: Path) -> dict:
     """badcase-loop's ingest into a new warehouse file, closed (checkpointed) at the end."""
-    from tasks.ingest import ingest_logs
-    from tasks.warehouse import connect
+    from tasks.ingest.ingest import ingest_logs
+    from tasks.warehouse.db import connect
 
     for stale in warehouse.parent.glob(warehouse.name + "*"):
         stale.unlink()

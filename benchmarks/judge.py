@@ -29,12 +29,12 @@ def _answer_good(body: dict, n: int):
 
 
 def run(landing: Path, warehouse: Path, items: int, latency: float, concurrency: int) -> dict:
-    from tasks.ingest import ingest_logs
-    from tasks.judges import judge_with_rules
-    from tasks.llm import LLMClient, LLMSettings, LLMTarget
-    from tasks.llm_judge import JudgeSettings, judge_with_llm
-    from tasks.signals import derive_signals
-    from tasks.warehouse import connect
+    from tasks.ingest.ingest import ingest_logs
+    from tasks.judge.llm_judge import JudgeSettings, judge_with_llm
+    from tasks.llm.client import LLMClient, LLMSettings, LLMTarget
+    from tasks.mine.rules import judge_with_rules
+    from tasks.mine.signals import derive_signals
+    from tasks.warehouse.db import connect
 
     if warehouse.exists():
         warehouse.unlink()

@@ -39,7 +39,7 @@ def run(landing: Path, workdir: Path, latency: float, concurrency: int) -> dict:
 
     from flows.config import LoopConfig
     from flows.loop import bad_case_loop
-    from tasks.llm import LLMSettings
+    from tasks.llm.client import LLMSettings
 
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)

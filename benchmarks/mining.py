@@ -18,11 +18,11 @@ from pathlib import Path
 
 
 def stages(warehouse: Path, ground_truth: Path) -> dict:
-    from tasks.judges import judge_with_rules
-    from tasks.mine import mine_bad_cases
-    from tasks.quality import mining_quality
-    from tasks.signals import derive_signals
-    from tasks.warehouse import connect
+    from tasks.mine.mine import mine_bad_cases
+    from tasks.mine.rules import judge_with_rules
+    from tasks.mine.signals import derive_signals
+    from tasks.sample.quality import mining_quality
+    from tasks.warehouse.db import connect
 
     con = connect(warehouse)
     # Measure the first mining of every conversation, whatever an earlier run derived.
@@ -55,12 +55,12 @@ def stages(warehouse: Path, ground_truth: Path) -> dict:
 
 
 def quality(landing: Path, family: bool) -> dict:
-    from tasks.ingest import ingest_logs
-    from tasks.judges import judge_with_rules
-    from tasks.mine import MiningSettings, mine_bad_cases
-    from tasks.quality import mining_quality
-    from tasks.signals import derive_signals
-    from tasks.warehouse import connect
+    from tasks.ingest.ingest import ingest_logs
+    from tasks.mine.mine import MiningSettings, mine_bad_cases
+    from tasks.mine.rules import judge_with_rules
+    from tasks.mine.signals import derive_signals
+    from tasks.sample.quality import mining_quality
+    from tasks.warehouse.db import connect
 
     con = connect(":memory:")
     ingest_logs(con, landing, "bench")

@@ -26,12 +26,15 @@ REPORT = ROOT / "BENCHMARKS.md"
 def _generator_version() -> str:
     import hashlib
 
-    sources = [ROOT / "tasks" / "generate.py", ROOT / "tasks" / "scenarios.py"]
+    sources = [
+        ROOT / "tasks" / "sample" / "generate.py",
+        ROOT / "tasks" / "sample" / "scenarios.py",
+    ]
     return hashlib.sha256(b"".join(p.read_bytes() for p in sources)).hexdigest()[:8]
 
 
 def _landing(interactions: int, seed: int, days: int = 7) -> tuple[Path, float | None]:
-    from tasks.generate import generate_logs
+    from tasks.sample.generate import generate_logs
 
     landing = DATA / f"landing-{interactions}-seed{seed}-days{days}-{_generator_version()}"
     meta = landing / "generation.json"
@@ -177,7 +180,7 @@ def bench_mining(interactions: int) -> str:
 
 
 def _quality_landing(size: int, seed: int) -> Path:
-    from tasks.generate import generate_logs
+    from tasks.sample.generate import generate_logs
 
     landing = DATA / f"quality-{size}-seed{seed}-{_generator_version()}"
     if not (landing / "generation.json").exists():

@@ -21,7 +21,7 @@ from pathlib import Path
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field
 
-from tasks.redact import find_pii
+from tasks.publish.redact import find_pii
 
 log = logging.getLogger(__name__)
 

@@ -163,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from tasks.generate import DEFAULT_START, generate_logs
+    from tasks.sample.generate import DEFAULT_START, generate_logs
 
     try:
         summary = generate_logs(
@@ -191,7 +191,7 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _schema(args: argparse.Namespace) -> int:
-    from tasks.records import RECORD_MODELS
+    from tasks.ingest.records import RECORD_MODELS
 
     _say(json.dumps(RECORD_MODELS[args.kind].model_json_schema(), indent=2))
     return EXIT_OK
@@ -199,8 +199,8 @@ def _schema(args: argparse.Namespace) -> int:
 
 def _preflight(config) -> None:
     """Fail fast, in one line, on paths that cannot work (before Prefect starts)."""
-    from tasks.ingest import discover_files
-    from tasks.warehouse import connect, run_lock
+    from tasks.ingest.ingest import discover_files
+    from tasks.warehouse.db import connect, run_lock
 
     discover_files(config.landing)
     connect(config.warehouse).close()
@@ -327,9 +327,9 @@ def _review(args: argparse.Namespace) -> int:
     from contextlib import closing
 
     from flows.config import load_config
-    from tasks.calibration import update_judge_agreement
-    from tasks.review import KINDS, export_review, import_review, queue_counts
-    from tasks.warehouse import connect
+    from tasks.judge.calibration import update_judge_agreement
+    from tasks.repair.review import KINDS, export_review, import_review, queue_counts
+    from tasks.warehouse.db import connect
 
     config = load_config(args.config, warehouse=args.warehouse)
     with closing(connect(config.warehouse)) as con:
@@ -423,8 +423,8 @@ def _rl_prompts(args: argparse.Namespace) -> int:
     rl = config.rl.model_copy(update={k: v for k, v in overrides.items() if v})
     if rl.policy() is None:
         return _error("rl-prompts needs the current model: --policy-base-url and --policy-model")
-    from tasks.candidate import require_judge
-    from tasks.llm import resolve_llm
+    from tasks.evaluate.candidate import require_judge
+    from tasks.llm.client import resolve_llm
 
     require_judge(
         resolve_llm(config.llm), "scoring RL prompt samples"
@@ -442,7 +442,7 @@ def _rl_prompts(args: argparse.Namespace) -> int:
 
 def _datasets(args: argparse.Namespace) -> int:
     from flows.config import load_config
-    from tasks.publish import Store, diff_versions, list_versions, read_manifest
+    from tasks.publish.publish import Store, diff_versions, list_versions, read_manifest
 
     config = load_config(args.config, datasets=args.datasets)
     name = args.name or config.dataset_name
@@ -527,8 +527,8 @@ def _run(args: argparse.Namespace) -> int:
 
 def _demo(args: argparse.Namespace) -> int:
     from flows.config import LoopConfig
-    from tasks.generate import generate_logs
-    from tasks.llm import resolve_llm
+    from tasks.llm.client import resolve_llm
+    from tasks.sample.generate import generate_logs
 
     work = Path(args.workdir).expanduser().resolve()
     landing = work / "landing"
@@ -574,9 +574,9 @@ def _simulate_experts(warehouse: str, landing: Path, folder: Path) -> tuple[int,
     """Fill the exported expert items from the generator's repairs and import them."""
     from contextlib import closing
 
-    from tasks.generate import expert_answers
-    from tasks.review import export_review, import_review
-    from tasks.warehouse import connect
+    from tasks.repair.review import export_review, import_review
+    from tasks.sample.generate import expert_answers
+    from tasks.warehouse.db import connect
 
     answers = expert_answers(landing)
     todo, done = folder / "expert-todo.jsonl", folder / "expert-done.jsonl"

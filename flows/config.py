@@ -15,21 +15,21 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from expectations.suites import ValidationSettings
-from tasks.build import BuildSettings
-from tasks.calibration import CalibrationSettings
-from tasks.candidate import GateSettings
 from tasks.errors import ConfigError
-from tasks.ingest import IngestSettings
-from tasks.judges import RuleSettings
-from tasks.llm import LLMSettings
-from tasks.llm_judge import JudgeSettings
-from tasks.mine import MiningSettings
-from tasks.redact import PrivacySettings
-from tasks.rewrite import RewriteSettings
-from tasks.rlprompts import RLSettings
-from tasks.route import RoutingSettings
-from tasks.signals import SignalSettings
-from tasks.trends import TrendSettings
+from tasks.evaluate.candidate import GateSettings
+from tasks.evaluate.rlprompts import RLSettings
+from tasks.ingest.ingest import IngestSettings
+from tasks.judge.calibration import CalibrationSettings
+from tasks.judge.llm_judge import JudgeSettings
+from tasks.llm.client import LLMSettings
+from tasks.mine.mine import MiningSettings
+from tasks.mine.rules import RuleSettings
+from tasks.mine.signals import SignalSettings
+from tasks.monitor.trends import TrendSettings
+from tasks.publish.build import BuildSettings
+from tasks.publish.redact import PrivacySettings
+from tasks.repair.rewrite import RewriteSettings
+from tasks.repair.route import RoutingSettings
 
 
 class DuckDBSettings(BaseModel):

@@ -17,7 +17,8 @@ from prefect.events import emit_event
 from prefect.runtime import flow_run
 from pydantic import BaseModel, ConfigDict, Field
 
-from tasks.candidate import (
+from tasks.errors import ConfigError
+from tasks.evaluate.candidate import (
     CandidateSettings,
     Evaluation,
     GateSettings,
@@ -27,9 +28,8 @@ from tasks.candidate import (
     replay_eval_prompts_task,
     require_judge,
 )
-from tasks.errors import ConfigError
-from tasks.llm import LLMSettings, resolve_llm
-from tasks.warehouse import run_lock
+from tasks.llm.client import LLMSettings, resolve_llm
+from tasks.warehouse.db import run_lock
 
 FLOW_NAME = "evaluate-candidate"
 EVALUATED_EVENT = "badcase.candidate.evaluated"

@@ -18,21 +18,21 @@ from prefect.runtime import flow_run
 
 from flows.config import LoopConfig
 from flows.runners import llm_stage_runner
-from tasks.build import BuildSummary, build_preference_pairs_task
-from tasks.evalset import publish_eval_set_task
-from tasks.ingest import IngestSummary, ingest_logs_task
-from tasks.judges import JudgeSummary, judge_with_rules_task
-from tasks.llm import resolve_llm
-from tasks.llm_judge import NO_LLM_NOTICE, LLMJudgeSummary, judge_with_llm_task
-from tasks.mine import MiningSummary, mine_bad_cases_task
-from tasks.publish import PublishSummary, ValidationFailed, publish_preference_set_task
-from tasks.rewrite import RewriteSummary, rewrite_bad_cases_task
-from tasks.route import RoutingSummary, route_bad_cases_task
-from tasks.runs import finish_run_task, start_run_task
-from tasks.sets import SetSummary
-from tasks.signals import SignalSummary, derive_signals_task
-from tasks.trends import TrendSummary, compute_trends_task
-from tasks.warehouse import run_lock
+from tasks.ingest.ingest import IngestSummary, ingest_logs_task
+from tasks.judge.llm_judge import NO_LLM_NOTICE, LLMJudgeSummary, judge_with_llm_task
+from tasks.llm.client import resolve_llm
+from tasks.mine.mine import MiningSummary, mine_bad_cases_task
+from tasks.mine.rules import JudgeSummary, judge_with_rules_task
+from tasks.mine.signals import SignalSummary, derive_signals_task
+from tasks.monitor.trends import TrendSummary, compute_trends_task
+from tasks.publish.build import BuildSummary, build_preference_pairs_task
+from tasks.publish.evalset import publish_eval_set_task
+from tasks.publish.publish import PublishSummary, ValidationFailed, publish_preference_set_task
+from tasks.publish.sets import SetSummary
+from tasks.repair.rewrite import RewriteSummary, rewrite_bad_cases_task
+from tasks.repair.route import RoutingSummary, route_bad_cases_task
+from tasks.warehouse.db import run_lock
+from tasks.warehouse.runs import finish_run_task, start_run_task
 
 FLOW_NAME = "nightly-bad-case-loop"
 

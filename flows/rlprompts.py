@@ -15,9 +15,9 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.runtime import flow_run
 
 from flows.config import LoopConfig
-from tasks.rlprompts import CalibrationSummary, build_rl_prompt_set_task
-from tasks.sets import SetSummary
-from tasks.warehouse import run_lock
+from tasks.evaluate.rlprompts import CalibrationSummary, build_rl_prompt_set_task
+from tasks.publish.sets import SetSummary
+from tasks.warehouse.db import run_lock
 
 FLOW_NAME = "build-rl-prompts"
 

@@ -18,7 +18,7 @@ from prefect import flow, get_run_logger
 from prefect.events import emit_event
 
 from flows.config import LoopConfig
-from tasks.ingest import discover_files
+from tasks.ingest.ingest import discover_files
 
 LANDED_EVENT = "badcase.logs.landed"
 

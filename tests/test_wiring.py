@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import ast
 import re
+from pathlib import Path
 
 import yaml
 
 from flows.cli import build_parser
-from tasks.warehouse import connect, sql, sql_names
+from tasks.warehouse.db import connect, sql, sql_names
 from tests.conftest import ROOT
 
 CODE = [p for d in ("flows", "tasks", "expectations") for p in (ROOT / d).rglob("*.py")]
@@ -36,6 +37,36 @@ def test_every_sql_file_is_used_and_every_use_exists():
     used = _sql_calls()
     assert set(sql_names()) <= used, f"unused SQL files: {set(sql_names()) - used}"
     assert used <= set(sql_names()), f"missing SQL files: {used - set(sql_names())}"
+
+
+def test_sql_lives_beside_the_code_that_runs_it():
+    """Each stage's sql/ folder holds only SQL its own modules run; only warehouse/ is shared."""
+    from tasks.files import stage_files
+
+    files = stage_files("sql", ".sql")  # raises when two stages ship the same stem
+    for name, file in files.items():
+        stage = Path(str(file)).parent.parent.name
+        users = {
+            p.relative_to(ROOT / "tasks").parts[0]
+            for p in CODE
+            if p.is_relative_to(ROOT / "tasks") and re.search(rf"\b{name}\b", p.read_text())
+        }
+        assert stage in users, f"{stage}/sql/{name}.sql is not run by tasks/{stage}/"
+        assert stage == "warehouse" or users == {stage}, (
+            f"{stage}/sql/{name}.sql is also run by {sorted(users - {stage})}: "
+            "move it to warehouse/"
+        )
+
+
+def test_tasks_top_level_is_a_list_of_stages():
+    """tasks/ holds stage folders, not a flat list of modules (at most ~8 at the top)."""
+    modules = [p for p in (ROOT / "tasks").glob("*.py") if p.name != "__init__.py"]
+    assert len(modules) <= 8, modules
+    docs = (ROOT / "tasks" / "__init__.py").read_text()
+    for stage in (ROOT / "tasks").iterdir():
+        if stage.is_dir() and (stage / "__init__.py").exists():
+            assert f"``{stage.name}``" in docs, f"tasks/__init__.py does not list {stage.name}"
+            assert (stage / "__init__.py").read_text().strip(), f"{stage.name} has no docstring"
 
 
 def test_sql_files_parse_in_duckdb():
@@ -105,8 +136,9 @@ def test_readme_config_example_loads(tmp_path):
 
 
 def test_every_prompt_is_used_and_renders():
-    from tasks import pairwise_judge, rubric_judge
-    from tasks.prompting import prompt_names, template
+    from tasks.judge import pairwise as pairwise_judge
+    from tasks.judge import rubric as rubric_judge
+    from tasks.llm.prompting import prompt_names, template
 
     prompts = prompt_names()
     code = "\n".join(p.read_text() for p in CODE)

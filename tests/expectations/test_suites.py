@@ -6,7 +6,7 @@ import pyarrow as pa
 import pytest
 
 from expectations.suites import ValidationSettings, validate_preference_set
-from tasks.publish import KTO_SCHEMA
+from tasks.publish.publish import KTO_SCHEMA
 
 
 def msg(text: str, role: str = "assistant") -> list[dict]:

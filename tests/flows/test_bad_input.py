@@ -12,7 +12,7 @@ import pytest
 from flows.cli import DEMO_VALIDATION, _simulate_experts
 from flows.config import LoopConfig
 from flows.loop import bad_case_loop
-from tasks.generate import generate_logs
+from tasks.sample.generate import generate_logs
 
 
 @pytest.mark.slow

@@ -10,24 +10,10 @@ from pathlib import Path
 import pytest
 
 from flows.cli import main
-from tests.conftest import ROOT, SHARED_CONTRACT
+from tests.conftest import CONTRACT
 from tests.llm_server import LLMServer, judge_everything_good
 
 BIN = Path(sys.executable).parent / "badcase-loop"
-
-
-def test_contract_check_passes():
-    """../shared/contract/check.sh drives the installed console script in a fresh process."""
-    assert BIN.exists(), "install the project first (make test does)"
-    done = subprocess.run(
-        ["bash", str(SHARED_CONTRACT / "check.sh"), str(BIN)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "contract: ok" in done.stdout
 
 
 def test_run_prints_counts_and_warehouse(prefect_server, tmp_path, capsys):
@@ -36,7 +22,7 @@ def test_run_prints_counts_and_warehouse(prefect_server, tmp_path, capsys):
         [
             "run",
             "--landing",
-            str(SHARED_CONTRACT / "landing"),
+            str(CONTRACT / "landing"),
             "--warehouse",
             str(wh),
             "--datasets",
@@ -52,7 +38,7 @@ def test_run_prints_counts_and_warehouse(prefect_server, tmp_path, capsys):
 def test_config_file_and_flags(prefect_server, tmp_path, capsys):
     cfg = tmp_path / "loop.toml"
     cfg.write_text(
-        f'landing = "{SHARED_CONTRACT / "landing"}"\n'
+        f'landing = "{CONTRACT / "landing"}"\n'
         f'warehouse = "{tmp_path / "from-config.duckdb"}"\n'
         "[ingest]\nquarantine_raw_chars = 10\n"
     )
@@ -103,7 +89,7 @@ def test_review_export_and_import_close_the_calibration_loop(
     wh = tmp_path / "wh.duckdb"
     cfg = tmp_path / "loop.toml"
     cfg.write_text(
-        f'landing = "{SHARED_CONTRACT / "landing"}"\n'
+        f'landing = "{CONTRACT / "landing"}"\n'
         f'warehouse = "{wh}"\n'
         "[judge]\nsilent_sample_rate = 1.0\n"
         "[calibration]\nshare = 1.0\nmin_labels = 3\n"
@@ -188,7 +174,7 @@ def test_warehouse_in_a_file_path(tmp_path, capsys):
         [
             "run",
             "--landing",
-            str(SHARED_CONTRACT / "landing"),
+            str(CONTRACT / "landing"),
             "--warehouse",
             str(blocker / "w.duckdb"),
         ]
@@ -211,7 +197,7 @@ def test_busy_warehouse(tmp_path, capsys):
     )
     try:
         assert holder.stdout.readline().strip() == "ready"
-        code = main(["run", "--landing", str(SHARED_CONTRACT / "landing"), "--warehouse", str(wh)])
+        code = main(["run", "--landing", str(CONTRACT / "landing"), "--warehouse", str(wh)])
         _one_line_error(capsys, code, "in use by another process")
     finally:
         holder.kill()
@@ -270,11 +256,11 @@ def test_console_script_usage_error():
 
 
 def test_datasets_list_show_diff(tmp_path, capsys):
-    from tasks.build import build_preference_pairs
-    from tasks.publish import publish_preference_set
-    from tasks.warehouse import connect
+    from tasks.publish.build import build_preference_pairs
+    from tasks.publish.publish import publish_preference_set
+    from tasks.warehouse.db import connect
     from tests.tasks.pairs_helpers import repaired_case
-    from tests.tasks.test_publish import REQUESTS
+    from tests.tasks.publish.test_publish import REQUESTS
 
     con = connect(tmp_path / "wh.duckdb")
     for n, (request, scene, original) in enumerate(REQUESTS):

@@ -10,10 +10,10 @@ import pytest
 
 from flows.cli import main
 from flows.evaluate import EVALUATED_EVENT, EvaluateConfig, evaluate_candidate
-from tasks.build import BuildSettings, build_preference_pairs
-from tasks.candidate import CandidateSettings, GateSettings, wilson
-from tasks.evalset import publish_eval_set
-from tasks.warehouse import connect
+from tasks.evaluate.candidate import CandidateSettings, GateSettings, wilson
+from tasks.publish.build import BuildSettings, build_preference_pairs
+from tasks.publish.evalset import publish_eval_set
+from tasks.warehouse.db import connect
 from tests.flows.test_loop import _artifact
 from tests.flows.test_orchestration import _events
 from tests.llm_server import LLMServer, Reply, pairwise_reply, rubric_reply
@@ -181,7 +181,7 @@ def test_fix_rates_regressions_and_the_gate_come_out_as_scripted(
 def test_a_spent_budget_stops_cleanly_and_the_rest_is_asked_next_time(evalsets):
     import asyncio
 
-    from tasks.candidate import eval_set, replay_eval_prompts
+    from tasks.evaluate.candidate import eval_set, replay_eval_prompts
 
     warehouse, root = evalsets
     _, eval_hash, items = eval_set(root, "prefs", None)

@@ -8,7 +8,7 @@ import duckdb
 
 from flows.config import LoopConfig
 from flows.loop import bad_case_loop
-from tasks.llm import LLMSettings
+from tasks.llm.client import LLMSettings
 from tests.llm_server import LLMServer, Reply, sound_llm
 
 

@@ -12,14 +12,14 @@ from prefect.client.orchestration import get_client
 from flows.config import LoopConfig
 from flows.loop import bad_case_loop
 from tasks.errors import LandingError
-from tests.conftest import SHARED_CONTRACT
+from tests.conftest import CONTRACT
 from tests.llm_server import LLMServer, sound_llm
 
 
 @pytest.fixture
 def config(tmp_path) -> LoopConfig:
     return LoopConfig(
-        landing=str(SHARED_CONTRACT / "landing"),
+        landing=str(CONTRACT / "landing"),
         warehouse=str(tmp_path / "wh.duckdb"),
         datasets=str(tmp_path / "datasets"),
     )
@@ -164,7 +164,7 @@ def _task_runs(flow_run_id: str) -> list[str]:
 
 
 def test_a_set_that_fails_validation_fails_the_run(prefect_server, config, monkeypatch):
-    from tasks.publish import ValidationFailed
+    from tasks.publish.publish import ValidationFailed
 
     with LLMServer(sound_llm) as server:
         monkeypatch.setenv("OPENAI_API_KEY", "sk-test")

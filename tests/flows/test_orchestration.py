@@ -18,13 +18,13 @@ from flows.loop import bad_case_loop
 from flows.train import train_on_preference_set
 from flows.watch import watch_landing
 from tasks.errors import BadcaseError, WarehouseBusyError
-from tests.conftest import SHARED_CONTRACT
+from tests.conftest import CONTRACT
 
 
 @pytest.fixture
 def config(tmp_path) -> LoopConfig:
     landing = tmp_path / "landing"
-    subprocess.run(["cp", "-r", str(SHARED_CONTRACT / "landing"), str(landing)], check=True)
+    subprocess.run(["cp", "-r", str(CONTRACT / "landing"), str(landing)], check=True)
     return LoopConfig(
         landing=str(landing),
         warehouse=str(tmp_path / "wh.duckdb"),

@@ -10,10 +10,10 @@ import duckdb
 
 from flows.config import LoopConfig
 from flows.rlprompts import build_rl_prompts
-from tasks.build import BuildSettings, build_preference_pairs
-from tasks.rlprompts import RL_FILE
-from tasks.sets import read_set
-from tasks.warehouse import connect
+from tasks.evaluate.rlprompts import RL_FILE
+from tasks.publish.build import BuildSettings, build_preference_pairs
+from tasks.publish.sets import read_set
+from tasks.warehouse.db import connect
 from tests.flows.test_evaluate import judge
 from tests.llm_server import LLMServer, Reply
 from tests.tasks.pairs_helpers import repaired_case

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tasks.warehouse import sql
+from tasks.warehouse.db import sql
 
 
 def repaired_case(

@@ -1,0 +1,266 @@
+"""The LLM client layer: any OpenAI-compatible server through the ``openai`` package.
+
+Configuration comes from :class:`LLMSettings`, falling back to the environment
+variables of DESIGN.md (``OPENAI_API_KEY``, ``OPENAI_BASE_URL``,
+``BADCASE_LLM_MODEL``), so OpenAI, vLLM, Ollama or any compatible server works.
+Without an API key there is no LLM and the loop runs offline.
+
+:class:`LLMClient` bounds concurrency, retries 429/5xx/timeouts/connection
+errors with exponential backoff and jitter (honouring ``Retry-After``), keeps a
+short per-call timeout, enforces a per-run budget of requests and tokens, and
+records token usage. The ``openai`` client's own retries are off so these rules
+are the only ones.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import random
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING
+
+import openai
+from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:
+    from tasks.publish.redact import Redactor
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MODEL = "gpt-4o-mini"
+
+
+class LLMError(Exception):
+    """Base class of LLM call failures."""
+
+
+class LLMCallFailed(LLMError):
+    """A call failed for good (after its retries, or at once when retrying cannot help).
+
+    ``reason`` is a stable label: rate_limited, server_error, timeout,
+    connection_error, bad_request, auth_error, empty_answer.
+    """
+
+    def __init__(self, reason: str, detail: str, attempts: int) -> None:
+        super().__init__(f"{reason} after {attempts} attempt(s): {detail}")
+        self.reason = reason
+        self.detail = detail
+        self.attempts = attempts
+
+
+class BudgetExhausted(LLMError):
+    """The run's LLM budget is spent: the stage stops cleanly and says so."""
+
+
+class LLMSettings(BaseModel):
+    """Which server and model, and how hard to use them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    base_url: str | None = Field(
+        None, description="OpenAI-compatible base URL; default: $OPENAI_BASE_URL, else OpenAI."
+    )
+    model: str | None = Field(None, description="Model name; default: $BADCASE_LLM_MODEL.")
+    api_key_env: str = Field(
+        "OPENAI_API_KEY",
+        description="Environment variable holding the API key (keys never go in config files).",
+    )
+    concurrency: int = Field(8, ge=1, description="Requests in flight at once.")
+    timeout_s: float = Field(30.0, gt=0, description="Per-request timeout.")
+    max_retries: int = Field(4, ge=0, description="Retries of one call on 429/5xx/timeouts.")
+    backoff_base_s: float = Field(0.5, ge=0, description="First retry delay (doubles each time).")
+    backoff_max_s: float = Field(20.0, ge=0, description="Longest delay between retries.")
+    max_requests: int | None = Field(
+        20_000, ge=1, description="Per-run budget of HTTP requests (retries included)."
+    )
+    max_tokens: int | None = Field(
+        20_000_000, ge=1, description="Per-run budget of prompt + completion tokens."
+    )
+    temperature: float = Field(0.0, ge=0, le=2)
+    max_output_tokens: int = Field(1024, ge=1)
+
+
+@dataclass(frozen=True)
+class LLMTarget:
+    """A resolved server, model and key."""
+
+    base_url: str | None
+    model: str
+    api_key: str = field(repr=False)
+
+
+def resolve_llm(
+    settings: LLMSettings, environ: Mapping[str, str] | None = None
+) -> LLMTarget | None:
+    """The LLM to use, or None when no API key is configured (the loop runs offline).
+
+    Settings win over the environment; the environment over the defaults.
+    """
+    env = os.environ if environ is None else environ
+    key = env.get(settings.api_key_env, "").strip()
+    if not key:
+        return None
+    return LLMTarget(
+        base_url=settings.base_url or env.get("OPENAI_BASE_URL") or None,
+        model=settings.model or env.get("BADCASE_LLM_MODEL") or DEFAULT_MODEL,
+        api_key=key,
+    )
+
+
+@dataclass
+class LLMUsage:
+    """What a client spent: requests (retries included), outcomes and tokens."""
+
+    requests: int = 0
+    completions: int = 0
+    retries: int = 0
+    failures: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    @property
+    def tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+@dataclass(frozen=True)
+class Completion:
+    """One model answer."""
+
+    text: str
+    prompt_tokens: int
+    completion_tokens: int
+    attempts: int
+    seconds: float
+
+
+_RETRYABLE = {
+    openai.RateLimitError: "rate_limited",
+    openai.InternalServerError: "server_error",
+    openai.APITimeoutError: "timeout",
+    openai.APIConnectionError: "connection_error",
+}
+
+
+class LLMClient:
+    """``async with LLMClient(target, settings) as llm: await llm.complete(messages)``."""
+
+    def __init__(
+        self,
+        target: LLMTarget,
+        settings: LLMSettings | None = None,
+        redactor: Redactor | None = None,
+    ) -> None:
+        """Args:
+        target: The server, model and key.
+        settings: Concurrency, retries, timeout and budget.
+        redactor: Applied to every message before it leaves the process (PII).
+        """
+        self.target = target
+        self.settings = settings or LLMSettings()
+        self.redactor = redactor
+        self.usage = LLMUsage()
+        self._client: openai.AsyncOpenAI | None = None
+        self._gate: asyncio.Semaphore | None = None
+        self._jitter = random.Random()
+
+    async def __aenter__(self) -> LLMClient:
+        self._client = openai.AsyncOpenAI(
+            api_key=self.target.api_key,
+            base_url=self.target.base_url,
+            timeout=self.settings.timeout_s,
+            max_retries=0,
+        )
+        self._gate = asyncio.Semaphore(self.settings.concurrency)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._client is not None:
+            await self._client.close()
+
+    def _check_budget(self) -> None:
+        """Raise BudgetExhausted when requests or tokens are spent (in-flight calls may
+        overshoot the token budget by what they bring back)."""
+        s, u = self.settings, self.usage
+        if s.max_requests is not None and u.requests >= s.max_requests:
+            raise BudgetExhausted(f"LLM request budget of {s.max_requests} is spent")
+        if s.max_tokens is not None and u.tokens >= s.max_tokens:
+            raise BudgetExhausted(f"LLM token budget of {s.max_tokens} is spent")
+
+    def _delay(self, attempt: int, exc: Exception) -> float:
+        retry_after = _retry_after_s(exc)
+        if retry_after is not None:
+            return min(retry_after, max(self.settings.backoff_max_s, 1.0) * 3)
+        cap = min(self.settings.backoff_max_s, self.settings.backoff_base_s * 2**attempt)
+        return self._jitter.uniform(cap / 2, cap)  # "equal jitter": spread, never near zero
+
+    async def complete(self, messages: list[dict], *, max_tokens: int | None = None) -> Completion:
+        """One chat completion, with retries; raises LLMCallFailed or BudgetExhausted."""
+        assert self._client is not None and self._gate is not None, "use 'async with'"
+        if self.redactor is not None:
+            messages = self.redactor.messages(messages)
+        start = time.monotonic()
+        attempt = 0
+        while True:
+            try:
+                async with self._gate:
+                    # Checked once the request may go out: calls queued behind the gate
+                    # see what the ones before them spent.
+                    self._check_budget()
+                    self.usage.requests += 1
+                    response = await self._client.chat.completions.create(
+                        model=self.target.model,
+                        messages=messages,
+                        temperature=self.settings.temperature,
+                        max_tokens=max_tokens or self.settings.max_output_tokens,
+                    )
+            except tuple(_RETRYABLE) as exc:
+                reason = next(r for cls, r in _RETRYABLE.items() if isinstance(exc, cls))
+                if attempt >= self.settings.max_retries:
+                    self.usage.failures += 1
+                    raise LLMCallFailed(reason, str(exc)[:300], attempt + 1) from exc
+                delay = self._delay(attempt, exc)
+                log.debug("LLM %s, retry %d in %.2fs", reason, attempt + 1, delay)
+                self.usage.retries += 1
+                attempt += 1
+                await asyncio.sleep(delay)
+                continue
+            except openai.APIStatusError as exc:  # 4xx other than 429: retrying cannot help
+                self.usage.failures += 1
+                reason = "auth_error" if exc.status_code in (401, 403) else "bad_request"
+                raise LLMCallFailed(reason, str(exc)[:300], attempt + 1) from exc
+            usage = response.usage
+            prompt = usage.prompt_tokens if usage else 0
+            completion = usage.completion_tokens if usage else 0
+            self.usage.prompt_tokens += prompt
+            self.usage.completion_tokens += completion
+            text = response.choices[0].message.content if response.choices else None
+            if text is None:
+                self.usage.failures += 1
+                raise LLMCallFailed(
+                    "empty_answer", "the response had no message content", attempt + 1
+                )
+            self.usage.completions += 1
+            return Completion(text, prompt, completion, attempt + 1, time.monotonic() - start)
+
+
+def _retry_after_s(exc: Exception) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or an HTTP date), if any."""
+    response = getattr(exc, "response", None)
+    value = response.headers.get("retry-after") if response is not None else None
+    if not value:
+        return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(when.timestamp() - time.time(), 0.0)

@@ -1,0 +1,134 @@
+"""Judges: deterministic rule judges now; LLM rubric judges join the same table later.
+
+Each rule writes a ``judgments`` row named ``rule:<name>`` when it fires, with
+its severity (``score``) and evidence. Rules only read the answer, its finish
+reason and the request, so they run offline and are cheap enough for every
+interaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from contextlib import closing
+from dataclasses import dataclass, field
+
+import duckdb
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+from pydantic import BaseModel, ConfigDict, Field
+
+from tasks.mine.signals import SignalSettings, select_scope
+from tasks.warehouse.db import connect, create_text_macros, sql, transaction
+
+log = logging.getLogger(__name__)
+
+RULES = (
+    "empty_or_short",
+    "truncated",
+    "unpaired_tags",
+    "refusal",
+    "wrong_language",
+    "repetition",
+)
+DEFAULT_REFUSAL_PREFIXES = [
+    "i'm sorry, but i can't",
+    "i am sorry, but i cannot",
+    "i'm sorry, but i cannot",
+    "i can't help with",
+    "i cannot help with",
+    "i'm not able to",
+    "i am not able to",
+    "i can't assist",
+    "i cannot assist",
+    "as an ai",
+    "i'm unable to",
+    "i am unable to",
+    "抱歉，我无法",
+    "很抱歉，我不能",
+    "很抱歉，我无法",
+    "我无法协助",
+    "对不起，我不能",
+    "作为一个ai",
+]
+
+
+class RuleSettings(BaseModel):
+    """Thresholds of the rule judges."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    min_answer_length: int = Field(
+        30, ge=0, description="Answers shorter than this (a Han character counts 2) are too short."
+    )
+    refusal_prefixes: list[str] = Field(default_factory=lambda: list(DEFAULT_REFUSAL_PREFIXES))
+    refusal_max_chars: int = Field(
+        300, gt=0, description="A refusal opening only counts in an answer shorter than this."
+    )
+
+    def version(self) -> str:
+        """Content hash of the rule SQL and these settings (recorded as prompt_version)."""
+        text = sql("create_rule_findings") + self.model_dump_json()
+        return "rules-" + hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+@dataclass(frozen=True)
+class JudgeSummary:
+    """What one judging run found."""
+
+    interactions: int = 0
+    fired: int = 0
+    by_judge: dict[str, int] = field(default_factory=dict)
+
+
+def find_rule_failures(con: duckdb.DuckDBPyConnection, settings: RuleSettings) -> None:
+    """Run the rules over temp view ``rule_inputs`` (item_id, answer, finish_reason,
+    request) into temp table ``rule_findings`` (item_id, judge, score, evidence)."""
+    create_text_macros(con)
+    con.execute(
+        sql("create_rule_findings"),
+        {
+            "min_answer_length": settings.min_answer_length,
+            "refusal_prefixes": [p.lower() for p in settings.refusal_prefixes],
+            "refusal_max_chars": settings.refusal_max_chars,
+        },
+    )
+
+
+def judge_with_rules(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    settings: RuleSettings | None = None,
+    signal_settings: SignalSettings | None = None,
+) -> JudgeSummary:
+    """Run the rule judges over every conversation changed since it was last mined."""
+    settings = settings or RuleSettings()
+    signal_settings = signal_settings or SignalSettings()
+    select_scope(con, signal_settings.abandon_after_s)
+    con.execute(sql("create_rule_inputs_scope"))
+    find_rule_failures(con, settings)
+    with transaction(con):
+        con.execute(sql("delete_scope_judgments"))
+        con.execute(
+            sql("insert_rule_judgments"),
+            {"run_id": run_id, "rules_version": settings.version()},
+        )
+        by_judge = dict(con.execute(sql("count_scope_judgments")).fetchall())
+        interactions = con.execute(sql("count_scope_interactions")).fetchone()[0]
+    summary = JudgeSummary(interactions, sum(by_judge.values()), by_judge)
+    log.info("rule judges: %d fired over %d interactions", summary.fired, interactions)
+    return summary
+
+
+@task(name="judge-with-rules", cache_policy=NO_CACHE)
+def judge_with_rules_task(
+    warehouse: str,
+    run_id: str,
+    settings: RuleSettings,
+    signal_settings: SignalSettings,
+    memory_limit: str | None = None,
+    threads: int | None = None,
+) -> JudgeSummary:
+    """Prefect task: open the warehouse and run :func:`judge_with_rules`."""
+    with closing(connect(warehouse, memory_limit=memory_limit, threads=threads)) as con:
+        return judge_with_rules(con, run_id, settings, signal_settings)

@@ -1,0 +1,182 @@
+"""Signals: implicit and explicit user feedback per interaction, derived in SQL.
+
+Derived from the conversation itself (retry, rephrase, correction, abandonment)
+and from logged events (regenerate, thumbs, rating, comment, edit, copy,
+escalate). Only conversations that changed since they were last mined are
+(re)derived, so the stage is incremental and safe to re-run.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import closing
+from dataclasses import dataclass, field
+
+import duckdb
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+from pydantic import BaseModel, ConfigDict, Field
+
+from tasks.warehouse.db import connect, create_text_macros, sql, transaction
+
+log = logging.getLogger(__name__)
+
+# Openings of a user turn that reject the previous answer (lower-case prefixes).
+DEFAULT_CORRECTION_PREFIXES = [
+    "no,",
+    "no.",
+    "no ",
+    "nope",
+    "wrong",
+    "that's wrong",
+    "that is wrong",
+    "that's not",
+    "that is not",
+    "not right",
+    "incorrect",
+    "are you sure",
+    "this is incomplete",
+    "that doesn't",
+    "that does not",
+    "you're wrong",
+    "actually, no",
+    "不对",
+    "错了",
+    "不是",
+    "你答非所问",
+    "确定吗",
+    "这个回答不完整",
+    "答错",
+    "不准确",
+]
+DEFAULT_NEGATIVE_COMMENT_WORDS = [
+    "wrong",
+    "incorrect",
+    "not helpful",
+    "unhelpful",
+    "useless",
+    "missing",
+    "incomplete",
+    "cut off",
+    "bad answer",
+    "hallucinat",
+    "错",
+    "没帮助",
+    "没用",
+    "缺少",
+    "不完整",
+    "截断",
+    "不对",
+]
+
+
+# Every signal this stage can write (negative, then positive).
+SIGNALS = (
+    "retry",
+    "rephrase",
+    "correction",
+    "edit",
+    "regenerate",
+    "thumbs_down",
+    "escalation",
+    "low_rating",
+    "negative_comment",
+    "abandonment",
+    "thumbs_up",
+    "copy",
+    "high_rating",
+)
+
+
+class SignalSettings(BaseModel):
+    """How implicit signals are read from conversations."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    retry_window_s: int = Field(
+        600, gt=0, description="A resend within this many seconds is a retry."
+    )
+    retry_similarity: float = Field(0.9, ge=0, le=1, description="Request similarity for a retry.")
+    rephrase_similarity: float = Field(
+        0.25, ge=0, le=1, description="Bigram Jaccard of two user turns that makes a rephrase."
+    )
+    abandon_after_s: int = Field(
+        1800, gt=0, description="A conversation quiet this long after its last answer is abandoned."
+    )
+    correction_prefixes: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_CORRECTION_PREFIXES)
+    )
+    negative_comment_words: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_NEGATIVE_COMMENT_WORDS)
+    )
+
+
+@dataclass(frozen=True)
+class SignalSummary:
+    """What one signals run derived."""
+
+    conversations: int = 0
+    interactions: int = 0
+    signals: int = 0
+    by_signal: dict[str, int] = field(default_factory=dict)
+
+
+def select_scope(con: duckdb.DuckDBPyConnection, abandon_after_s: int) -> tuple[int, object]:
+    """Fill temp table ``mine_scope`` with the conversations to (re)mine.
+
+    Returns:
+        How many conversations, and the watermark (the newest timestamp seen).
+    """
+    create_text_macros(con)
+    watermark = con.execute(sql("select_latest_activity")).fetchone()[0]
+    con.execute(
+        sql("select_mining_scope"), {"watermark": watermark, "abandon_after_s": abandon_after_s}
+    )
+    return con.execute(sql("count_mining_scope")).fetchone()[0], watermark
+
+
+def derive_signals(
+    con: duckdb.DuckDBPyConnection, run_id: str, settings: SignalSettings | None = None
+) -> SignalSummary:
+    """Derive the ``signals`` rows of every conversation changed since it was last mined.
+
+    Args:
+        con: An open warehouse connection.
+        run_id: The loop run; written on every row.
+        settings: Signal settings; the defaults when omitted.
+    """
+    settings = settings or SignalSettings()
+    conversations, watermark = select_scope(con, settings.abandon_after_s)
+    with transaction(con):
+        con.execute(sql("delete_scope_rows", table="signals"))
+        con.execute(
+            sql("insert_signals"),
+            {
+                "run_id": run_id,
+                "retry_window_s": settings.retry_window_s,
+                "retry_similarity": settings.retry_similarity,
+                "rephrase_similarity": settings.rephrase_similarity,
+                "abandon_after_s": settings.abandon_after_s,
+                "watermark": watermark,
+                "correction_prefixes": [p.lower() for p in settings.correction_prefixes],
+                "negative_comment_words": [w.lower() for w in settings.negative_comment_words],
+            },
+        )
+        by_signal = dict(con.execute(sql("count_scope_signals")).fetchall())
+        interactions = con.execute(sql("count_scope_interactions")).fetchone()[0]
+    summary = SignalSummary(conversations, interactions, sum(by_signal.values()), by_signal)
+    log.info("signals: %d over %d conversations", summary.signals, conversations)
+    return summary
+
+
+@task(name="derive-signals", cache_policy=NO_CACHE)
+def derive_signals_task(
+    warehouse: str,
+    run_id: str,
+    settings: SignalSettings,
+    memory_limit: str | None = None,
+    threads: int | None = None,
+) -> SignalSummary:
+    """Prefect task: open the warehouse and run :func:`derive_signals`."""
+    with closing(connect(warehouse, memory_limit=memory_limit, threads=threads)) as con:
+        return derive_signals(con, run_id, settings)

@@ -1,0 +1,114 @@
+-- Score every interaction of the conversations in mine_scope (temp table case_scores).
+--
+--   user_cost  = sum over user acts of the strongest weighted signal of the act
+--                (retry and regenerate are one act), minus the positive acts, >= 0
+--   deviation  = the strongest judge evidence (0..1): a rule's severity, or an LLM
+--                judge's "bad" verdict as (10 - score) / 9. An LLM judge whose agreement
+--                with people fell below the threshold, overall or in the scene
+--                ($untrusted_llm), counts only beside other evidence, never alone.
+--   family     = the same answer given in the same scene to other users: its
+--                smoothed complaint rate says how bad that answer is for everyone
+--   badness    = noisy-or of min(user_cost * trust, 1), deviation and family evidence,
+--                where trust discounts a lone complaint about an answer most users accept
+--   base_badness = the same without LLM judges (what selects items for LLM judging)
+CREATE OR REPLACE TEMP TABLE case_scores AS
+WITH weights AS (
+    SELECT unnest($signal_weights, recursive := true)
+),
+acts AS (
+    SELECT sg.interaction_id, sg.polarity,
+        CASE sg.signal WHEN 'retry' THEN 'regenerate' ELSE sg.signal END AS act,
+        max(sg.strength * w.weight) AS v,
+        list(sg.signal) AS sigs
+    FROM signals sg JOIN weights w USING (signal)
+    GROUP BY ALL
+),
+cost AS (
+    SELECT interaction_id,
+        -- rounded: parallel sums may add in any order, and re-runs must agree exactly
+        round(greatest(sum(CASE WHEN polarity = 'negative' THEN v ELSE 0 END)
+                       - sum(CASE WHEN polarity = 'positive' THEN v ELSE 0 END), 0), 6) AS user_cost,
+        list_sort(list_distinct(flatten(list(sigs)))) AS signals
+    FROM acts GROUP BY interaction_id
+),
+answers AS (
+    SELECT i.interaction_id, i.conversation_id, i.scene, i.response_content,
+        hash(coalesce(i.scene, ''), i.response_content) AS family,
+        coalesce(c.user_cost, 0) AS user_cost
+    FROM interactions i LEFT JOIN cost c USING (interaction_id)
+),
+families AS (
+    SELECT family, count(*) AS members,
+        count(*) FILTER (WHERE user_cost >= $complaint_cost) AS complaints
+    FROM answers GROUP BY family
+),
+base AS (
+    SELECT sum(complaints) / greatest(sum(members), 1) AS rate FROM families
+),
+fam AS (
+    SELECT f.family, f.members,
+        (f.complaints + $family_prior * b.rate) / (f.members + $family_prior) AS rate
+    FROM families f, base b
+),
+judged AS (
+    SELECT jd.interaction_id, jd.judge, jd.score,
+        jd.judge LIKE 'llm:%' AS is_llm,
+        -- untrusted overall ('*') or in this scene: see tasks/judge/calibration.py
+        list_contains($untrusted_llm, concat_ws('|', jd.judge, jd.model, jd.prompt_version, '*'))
+        OR list_contains($untrusted_llm,
+            concat_ws('|', jd.judge, jd.model, jd.prompt_version, coalesce(i.scene, ''))) AS untrusted
+    FROM judgments jd
+    JOIN interactions i USING (interaction_id)
+    SEMI JOIN mine_scope USING (conversation_id)
+    WHERE jd.verdict = 'bad'
+),
+j AS (
+    SELECT interaction_id,
+        max(score) FILTER (WHERE NOT is_llm) AS rule_deviation,
+        max((10 - score) / 9) FILTER (WHERE is_llm AND NOT untrusted) AS llm_trusted,
+        max((10 - score) / 9) FILTER (WHERE is_llm AND untrusted) AS llm_untrusted,
+        list_sort(list_distinct(list(judge))) AS judges
+    FROM judged
+    GROUP BY interaction_id
+),
+scored AS (
+    SELECT a.interaction_id, a.conversation_id, a.scene, length(a.response_content) AS answer_chars,
+        a.user_cost,
+        coalesce(c.signals, []) AS signals,
+        coalesce(j.judges, []) AS judges,
+        coalesce(j.rule_deviation, 0) AS rule_deviation,
+        coalesce(j.llm_trusted, 0) AS llm_trusted,
+        coalesce(j.llm_untrusted, 0) AS llm_untrusted,
+        CASE WHEN fam.members >= $min_family_size
+             THEN least(greatest((fam.rate - $family_rate_low) / ($family_rate_high - $family_rate_low), 0), 1)
+             ELSE 0 END AS family_evidence,
+        CASE WHEN fam.members >= $min_family_size
+             THEN $accepted_answer_trust + (1 - $accepted_answer_trust)
+                  * least(greatest((fam.rate - $family_rate_low) / ($family_rate_high - $family_rate_low), 0), 1)
+             ELSE 1 END AS trust,
+        [m.content FOR m IN i.messages IF m.role = 'user'] AS asks,
+        lower(ltrim(left(i.messages[-1].content, 60))) AS last_opening
+    FROM answers a
+    JOIN interactions i USING (interaction_id)
+    JOIN fam USING (family)
+    LEFT JOIN cost c USING (interaction_id)
+    LEFT JOIN j USING (interaction_id)
+    WHERE a.conversation_id IN (SELECT conversation_id FROM mine_scope)
+),
+based AS (
+    SELECT *,
+        1 - (1 - least(user_cost * trust, 1)) * (1 - rule_deviation) * (1 - family_evidence) AS base_badness
+    FROM scored
+),
+final AS (
+    SELECT *,
+        greatest(rule_deviation, llm_trusted,
+                 CASE WHEN base_badness > 0 THEN llm_untrusted ELSE 0 END) AS deviation,
+        -- a correction turn ("no, that's wrong") is not what was asked: point back to the request
+        CASE WHEN len(asks) >= 2 AND opens_with_any(last_opening, $correction_prefixes)
+             THEN asks[-2] ELSE asks[-1] END AS request
+    FROM based
+)
+SELECT * EXCLUDE (asks, last_opening),
+    1 - (1 - least(user_cost * trust, 1)) * (1 - deviation) * (1 - family_evidence) AS badness
+FROM final;

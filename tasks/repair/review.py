@@ -1,0 +1,317 @@
+"""The human review queue: export pending items for people, import their work back.
+
+One queue (``review_queue``) carries two kinds of item:
+
+- ``judge_calibration``: label an answer bad / acceptable / good, blind (the
+  judge's verdict and rationale are never exported). Labels feed Cohen's kappa
+  in :mod:`tasks.judge.calibration`.
+- ``expert_repair``: write the corrected answer (starting from the LLM draft if
+  there is one), or label the original acceptable / good when it needs no repair.
+
+The JSONL export is the contract; a CSV with the same columns is written beside
+it for spreadsheets, and a Label Studio task file (``.label-studio.json``) for
+teams that label there (bring results back as JSONL or CSV). Import validates
+every row first and writes nothing unless all rows are valid; rows nobody filled
+in yet are skipped, so a half-done file can come back.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from tasks.errors import BadcaseError
+from tasks.warehouse.db import fetch_dicts, sql, transaction
+
+log = logging.getLogger(__name__)
+
+KINDS = ("judge_calibration", "expert_repair")
+LABELS = ("bad", "acceptable", "good")
+FILL_IN = ("label", "rewrite", "reviewer", "reviewed_at", "notes")
+INSTRUCTIONS = {
+    "judge_calibration": "Read the conversation and the original answer. Set label to bad "
+    "(it fails the user on something that matters), acceptable (minor flaws only) or good. "
+    "Fill in reviewer and reviewed_at (ISO-8601).",
+    "expert_repair": "Write the corrected answer the user should have got in rewrite "
+    "(start from draft if there is one), or set label to acceptable or good if the original "
+    "needs no repair. Fill in reviewer and reviewed_at (ISO-8601).",
+}
+COLUMNS = (
+    "item_id",
+    "kind",
+    "task",
+    "reason",
+    "scene",
+    "interaction_id",
+    "case_id",
+    "cluster_id",
+    "context",
+    "original_answer",
+    "signals",
+    "judge_rationale",
+    "draft",
+    *FILL_IN,
+)
+
+
+class ReviewImportError(BadcaseError):
+    """A review file has invalid rows; nothing was imported. ``problems`` lists them."""
+
+    def __init__(self, path: str, problems: list[str]) -> None:
+        shown = problems[:50]
+        more = f"\n  ... and {len(problems) - len(shown)} more" if len(problems) > 50 else ""
+        super().__init__(
+            f"{path}: {len(problems)} invalid row(s), nothing imported:\n  "
+            + "\n  ".join(shown)
+            + more
+        )
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class ExportSummary:
+    """What an export wrote."""
+
+    jsonl: str
+    csv: str
+    label_studio: str
+    items: int
+    by_kind: dict[str, int] = field(default_factory=dict)
+
+
+def export_review(
+    con: duckdb.DuckDBPyConnection, out: str | Path, kinds: tuple[str, ...] = KINDS
+) -> ExportSummary:
+    """Write the pending items to ``out`` (JSONL) and ``out`` with ``.csv`` (spreadsheets).
+
+    Items stay pending until their completed rows are imported, so exporting
+    twice gives the same items.
+    """
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    rows = fetch_dicts(con.execute(sql("select_review_items"), {"kinds": list(kinds)}))
+    csv_path = out.with_suffix(".csv")
+    studio_path = out.with_suffix(".label-studio.json")
+    studio: list[dict] = []
+    with (
+        out.open("w", encoding="utf-8") as jf,
+        csv_path.open("w", encoding="utf-8", newline="") as cf,
+    ):
+        writer = csv.DictWriter(cf, fieldnames=COLUMNS)
+        writer.writeheader()
+        for row in rows:
+            item = {c: row.get(c) for c in COLUMNS}
+            item["task"] = INSTRUCTIONS[row["kind"]]
+            for name in FILL_IN:
+                item[name] = None
+            jf.write(json.dumps(item, ensure_ascii=False) + "\n")
+            flat = dict(item)
+            flat["context"] = "\n\n".join(f"[{m['role']}] {m['content']}" for m in row["context"])
+            flat["signals"] = ", ".join(row["signals"])
+            writer.writerow({k: "" if v is None else v for k, v in flat.items()})
+            # Label Studio's task import format: the fields under "data" ($context, ...)
+            studio.append({"data": {k: v for k, v in flat.items() if k not in FILL_IN}})
+    studio_path.write_text(json.dumps(studio, ensure_ascii=False, indent=1), encoding="utf-8")
+    by_kind = dict(Counter(r["kind"] for r in rows))
+    log.info("exported %d review items to %s (and %s, %s)", len(rows), out, csv_path, studio_path)
+    return ExportSummary(str(out), str(csv_path), str(studio_path), len(rows), by_kind)
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    """What an import took in."""
+
+    file: str
+    rows: int
+    imported: int
+    already_imported: int
+    not_reviewed: int
+    by_kind: dict[str, int] = field(default_factory=dict)
+
+
+def _read_rows(path: Path) -> list[tuple[int, dict | None, str | None]]:
+    """(line number, row or None, problem) for each record of a JSONL or CSV file."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise BadcaseError(f"review file {path} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadcaseError(f"cannot read review file {path}: {exc}") from None
+    if path.suffix.lower() == ".csv":
+        reader = csv.DictReader(text.splitlines(keepends=True))
+        if not reader.fieldnames or "item_id" not in reader.fieldnames:
+            raise BadcaseError(f"{path}: a CSV review file needs a header row with item_id")
+        return [
+            (reader.line_num, {k: (v if v != "" else None) for k, v in row.items() if k}, None)
+            for row in reader
+        ]
+    rows: list[tuple[int, dict | None, str | None]] = []
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)
+        except json.JSONDecodeError as exc:
+            rows.append((n, None, f"not valid JSON ({exc.msg})"))
+            continue
+        if not isinstance(value, dict):
+            rows.append((n, None, "not a JSON object"))
+            continue
+        rows.append((n, value, None))
+    return rows
+
+
+def _text(row: dict, name: str) -> str | None:
+    value = row.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"{name} must be text, not {type(value).__name__}")
+    return value.strip() or None
+
+
+def _timestamp(value: str) -> datetime:
+    try:
+        ts = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"reviewed_at {value!r} is not an ISO-8601 time") from None
+    return ts if ts.tzinfo else ts.replace(tzinfo=UTC)
+
+
+def import_review(con: duckdb.DuckDBPyConnection, path: str | Path) -> ImportSummary:
+    """Validate every row of a completed review file, then import all of it or nothing.
+
+    Raises:
+        ReviewImportError: Some rows are invalid; each problem names its line.
+        BadcaseError: The file cannot be read.
+    """
+    path = Path(path)
+    records = _read_rows(path)
+    ids = [r.get("item_id") for _, r, _ in records if r and isinstance(r.get("item_id"), str)]
+    state = {
+        row[0]: row for row in con.execute(sql("select_review_state"), {"item_ids": ids}).fetchall()
+    }
+    problems: list[str] = []
+    updates: list[dict] = []
+    seen: set[str] = set()
+    already = unreviewed = 0
+    for line, row, problem in records:
+        where = f"line {line}"
+        if problem:
+            problems.append(f"{where}: {problem}")
+            continue
+        assert row is not None
+        item_id = row.get("item_id")
+        if not isinstance(item_id, str) or not item_id:
+            problems.append(f"{where}: no item_id")
+            continue
+        where += f" ({item_id})"
+        if item_id in seen:
+            problems.append(f"{where}: item_id appears twice in the file")
+            continue
+        seen.add(item_id)
+        if item_id not in state:
+            problems.append(f"{where}: no such item in the review queue of this warehouse")
+            continue
+        try:
+            label, rewrite, reviewer, reviewed_at, notes = (_text(row, n) for n in FILL_IN)
+        except ValueError as exc:
+            problems.append(f"{where}: {exc}")
+            continue
+        if label is None and rewrite is None and reviewer is None and reviewed_at is None:
+            unreviewed += 1
+            continue
+        _, kind, status, old_label, old_rewrite, old_reviewer, original = state[item_id]
+        errors = []
+        if label is not None:
+            label = label.lower()
+            if label not in LABELS:
+                errors.append(f"label {label!r} is not one of {', '.join(LABELS)}")
+        if reviewer is None:
+            errors.append("reviewer is empty")
+        when = None
+        if reviewed_at is None:
+            errors.append("reviewed_at is empty")
+        else:
+            try:
+                when = _timestamp(reviewed_at)
+            except ValueError as exc:
+                errors.append(str(exc))
+        if kind == "judge_calibration":
+            if label is None:
+                errors.append("a calibration item needs a label (bad, acceptable or good)")
+            if rewrite is not None:
+                errors.append("a calibration item takes a label, not a rewrite")
+        elif rewrite is None and label not in ("acceptable", "good"):
+            errors.append(
+                "an expert repair needs a rewrite, or label acceptable/good if the original "
+                "needs no repair"
+            )
+        elif rewrite is not None and label in ("acceptable", "good"):
+            errors.append(f"a rewrite with label {label!r}: a repaired answer implies 'bad'")
+        elif rewrite is not None and rewrite == original.strip():
+            errors.append("the rewrite is the original answer unchanged")
+        if errors:
+            problems += [f"{where}: {e}" for e in errors]
+            continue
+        if kind == "expert_repair" and rewrite is not None:
+            label = "bad"  # a repair says the original was bad
+        if status == "done":
+            if (label, rewrite, reviewer) == (old_label, old_rewrite, old_reviewer):
+                already += 1
+                continue
+            problems.append(f"{where}: already reviewed by {old_reviewer}, with other values")
+            continue
+        updates.append(
+            {
+                "item_id": item_id,
+                "kind": kind,
+                "label": label,
+                "rewrite": rewrite,
+                "reviewer": reviewer,
+                "reviewed_at": when,
+                "notes": notes,
+            }
+        )
+    if problems:
+        raise ReviewImportError(str(path), problems)
+    if updates:
+        table = pa.Table.from_pylist(
+            updates,
+            schema=pa.schema(
+                [
+                    ("item_id", pa.string()),
+                    ("kind", pa.string()),
+                    ("label", pa.string()),
+                    ("rewrite", pa.string()),
+                    ("reviewer", pa.string()),
+                    ("reviewed_at", pa.timestamp("us", tz="UTC")),
+                    ("notes", pa.string()),
+                ]
+            ),
+        )
+        con.register("review_import_arrow", table)
+        try:
+            with transaction(con):
+                con.execute(sql("update_review_items"), {"import_file": str(path.resolve())})
+        finally:
+            con.unregister("review_import_arrow")
+    by_kind = dict(Counter(u["kind"] for u in updates))
+    log.info("imported %d review rows from %s", len(updates), path)
+    return ImportSummary(str(path), len(records), len(updates), already, unreviewed, by_kind)
+
+
+def queue_counts(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, int]]:
+    """Items in the queue by kind and status."""
+    counts: dict[str, dict[str, int]] = {}
+    for kind, status, n in con.execute(sql("count_review_queue")).fetchall():
+        counts.setdefault(kind, {})[status] = n
+    return counts

@@ -1,0 +1,242 @@
+"""The LLM judge stage against a real OpenAI-compatible server on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from tasks.judge.calibration import CalibrationSettings, update_judge_agreement
+from tasks.judge.llm_judge import JudgeSettings, judge_with_llm
+from tasks.judge.rubric import prompt_version
+from tasks.llm.client import LLMClient, LLMSettings, LLMTarget
+from tasks.mine.mine import mine_bad_cases
+from tasks.mine.rules import judge_with_rules
+from tasks.mine.signals import derive_signals
+from tests.llm_server import LLMServer, Reply, rubric_reply
+from tests.tasks.mining_helpers import Conversations
+
+ANSWER = (
+    "A Schengen short-stay visa allows up to 180 days in any 90-day period, counted "
+    "across all Schengen countries together."
+)
+WRONG = (
+    "A Schengen short-stay visa allows a stay of five full years in any country you like, "
+    "and no one will ever check it."
+)
+
+
+def by_answer(body: dict, n: int) -> Reply:
+    """Judge by the candidate answer in the prompt: 'five full years' is wrong."""
+    prompt = body["messages"][0]["content"]
+    candidate = prompt.split("<candidate_answer>")[1]
+    if "MALFORMED" in candidate:
+        return Reply("I think it is fine.")
+    if "FAILING" in candidate:
+        return Reply(status=500)
+    if "five full years" in candidate:
+        return Reply(rubric_reply("bad", 2))
+    return Reply(rubric_reply("good", 9))
+
+
+def build(con) -> dict[str, str]:
+    c = Conversations(con)
+    ids = {
+        "complained": c.turn("c1", 0, ["How long can I stay?"], ANSWER),
+        "silent_wrong": c.turn("c2", 0, ["How long can I stay in Schengen?"], WRONG),
+        "silent_right": c.turn("c3", 0, ["How long may I stay?"], ANSWER + " Enjoy!"),
+        "malformed": c.turn("c4", 0, ["Visa stay?"], ANSWER + " MALFORMED"),
+    }
+    c.event(ids["complained"], "thumbs_down")
+    derive_signals(con, "r1")
+    judge_with_rules(con, "r1")
+    return ids
+
+
+def run_judge(con, server, run_id="r1", llm_settings=None, **settings):
+    target = LLMTarget(server.base_url, "judge-model", "sk-test")
+    settings.setdefault("silent_sample_rate", 1.0)
+
+    async def go():
+        llm_s = llm_settings or LLMSettings(backoff_base_s=0.01, max_retries=1)
+        async with LLMClient(target, llm_s) as llm:
+            return await judge_with_llm(
+                con,
+                llm,
+                run_id,
+                JudgeSettings(**settings),
+                calibration=CalibrationSettings(share=0),
+            )
+
+    return asyncio.run(go())
+
+
+def judgments(con) -> dict[str, tuple]:
+    rows = con.execute(
+        "SELECT interaction_id, verdict, score, model, prompt_version, error, evidence "
+        "FROM judgments WHERE judge = 'llm:rubric'"
+    ).fetchall()
+    return {r[0]: r[1:] for r in rows}
+
+
+def test_candidates_and_a_silent_sample_are_judged_and_stored(con):
+    ids = build(con)
+    with LLMServer(by_answer) as server:
+        summary = run_judge(con, server)
+    assert summary.ran and summary.selected == 4 and summary.cached == 0
+    assert summary.by_reason == {"above_threshold": 1, "silent_sample": 3}
+    assert summary.verdicts == {"bad": 1, "good": 2} and summary.parse_errors == 1
+    rows = judgments(con)
+    verdict, score, model, version, error, evidence = rows[ids["silent_wrong"]]
+    assert (verdict, score, model, version, error) == (
+        "bad",
+        2.0,
+        "judge-model",
+        prompt_version(),
+        None,
+    )
+    assert "accuracy" in json.loads(evidence)["rubric"]
+    verdict, score, *_, error, evidence = rows[ids["malformed"]]
+    assert verdict is None and score is None and error.startswith("parse_error")
+    assert json.loads(evidence)["raw"].count("I think it is fine.") == 2, "raw output kept"
+    assert summary.requests == 5, "one per item, and one repair request for the malformed one"
+
+
+def test_rerun_makes_no_repeat_calls(con):
+    build(con)
+    with LLMServer(by_answer) as server:
+        run_judge(con, server)
+        first = len(server.seen)
+        again = run_judge(con, server, run_id="r2")
+    assert len(server.seen) == first, "verdicts and parse errors are cached"
+    assert again.selected == 0 and again.cached == 4
+    assert (
+        con.execute("SELECT count(*) FROM judgments WHERE judge = 'llm:rubric'").fetchone()[0] == 4
+    )
+
+
+def test_a_new_prompt_version_or_model_is_a_cache_miss(con):
+    build(con)
+    with LLMServer(by_answer) as server:
+        run_judge(con, server)
+        con.execute(
+            "UPDATE judgments SET prompt_version = 'rubric_judge@old' WHERE judge LIKE 'llm:%'"
+        )
+        again = run_judge(con, server, run_id="r2")
+    assert again.selected == 4 and again.cached == 0
+
+
+def test_llm_verdicts_feed_mining(con):
+    ids = build(con)
+    with LLMServer(by_answer) as server:
+        run_judge(con, server)
+    mine_bad_cases(con, "r1")
+    cases = dict(con.execute("SELECT interaction_id, judges FROM bad_cases").fetchall())
+    assert cases[ids["silent_wrong"]] == ["llm:rubric"], "a silent failure the LLM caught"
+    assert ids["silent_right"] not in cases and ids["malformed"] not in cases
+    assert ids["complained"] in cases
+    deviation = con.execute(
+        "SELECT deviation FROM bad_cases WHERE interaction_id = ?", [ids["silent_wrong"]]
+    ).fetchone()[0]
+    assert abs(deviation - 8 / 9) < 1e-6, "score 2 of 10 is severity (10 - 2) / 9"
+
+
+def test_failed_calls_are_recorded_then_retried_next_run(con):
+    ids = build(con)
+    c = Conversations(con)
+    failing = c.turn("c5", 0, ["How long?"], ANSWER + " FAILING")
+    derive_signals(con, "r1")
+    judge_with_rules(con, "r1")
+    with LLMServer(by_answer) as server:
+        summary = run_judge(con, server)
+        assert summary.call_failures == {"server_error": 1}
+        verdict, *_, error, _ = judgments(con)[failing]
+        assert verdict is None and error.startswith("call_failed: server_error after 2 attempt")
+        server.script = lambda body, n: Reply(rubric_reply("acceptable", 7))
+        # no silent sample this time: the failed item comes back only as a retry
+        again = run_judge(con, server, run_id="r2", silent_sample_rate=0.0)
+    assert again.selected == 1 and again.by_reason == {"retry_failed": 1}
+    verdict, score, *_, error, _ = judgments(con)[failing]
+    assert (verdict, score, error) == ("acceptable", 7.0, None), "the failure row is replaced"
+    assert len(judgments(con)) == len(ids) + 1
+
+
+def test_a_spent_budget_stops_cleanly_and_resumes(con):
+    build(con)
+    with LLMServer(by_answer) as server:
+        spent = run_judge(
+            con, server, llm_settings=LLMSettings(max_requests=2, concurrency=1, max_retries=0)
+        )
+        assert spent.budget_notice == "LLM request budget of 2 is spent"
+        assert spent.budget_skipped >= 2 and len(server.seen) == 2
+        rows = judgments(con)
+        assert len(rows) == 4, "every selected item has a verdict or a recorded error"
+        assert sum(r[4] == "budget_exhausted" for r in rows.values()) == spent.budget_skipped
+        resumed = run_judge(con, server, run_id="r2")
+    assert resumed.budget_notice is None
+    assert resumed.selected == spent.budget_skipped, "only what was not decided is asked again"
+    assert all(r[4] != "budget_exhausted" for r in judgments(con).values())
+
+
+def test_item_limit_keeps_the_worst_first(con):
+    ids = build(con)
+    with LLMServer(by_answer) as server:
+        summary = run_judge(con, server, max_items=1)
+    assert summary.selected == 1 and summary.over_limit == 3
+    assert list(judgments(con)) == [ids["complained"]]
+
+
+def test_no_silent_sample_when_the_rate_is_zero(con):
+    ids = build(con)
+    with LLMServer(by_answer) as server:
+        summary = run_judge(con, server, silent_sample_rate=0.0)
+    assert list(judgments(con)) == [ids["complained"]] and summary.by_reason == {
+        "above_threshold": 1
+    }
+
+
+def _label_calibration(con, human_says: dict[str, str]) -> None:
+    con.execute(
+        "UPDATE review_queue SET status = 'done', reviewer = 'ann', reviewed_at = now(), "
+        "label = CASE interaction_id "
+        + " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in human_says.items())
+        + " END WHERE kind = 'judge_calibration'"
+    )
+
+
+def test_calibration_queue_kappa_and_the_sole_evidence_cutoff(con):
+    ids = build(con)
+    with LLMServer(by_answer) as server:
+        target = LLMTarget(server.base_url, "judge-model", "sk-test")
+
+        async def go():
+            async with LLMClient(target, LLMSettings(max_retries=0)) as llm:
+                return await judge_with_llm(
+                    con,
+                    llm,
+                    "r1",
+                    JudgeSettings(silent_sample_rate=1.0),
+                    calibration=CalibrationSettings(share=1.0),
+                )
+
+        summary = asyncio.run(go())
+    assert summary.queued_for_calibration == 3, "every decided item (parse errors have none)"
+    queued = con.execute(
+        "SELECT interaction_id, judge_verdict, status FROM review_queue ORDER BY 1"
+    ).fetchall()
+    assert {q[0] for q in queued} == {ids["complained"], ids["silent_wrong"], ids["silent_right"]}
+    # People disagree on the silent one: the judge called it bad, they say it is fine.
+    _label_calibration(
+        con,
+        {ids["complained"]: "good", ids["silent_wrong"]: "good", ids["silent_right"]: "good"},
+    )
+    [overall, *_] = update_judge_agreement(con)
+    # judge bad on 1 of 3, people on 0 of 3: po = 2/3, pe = 2/3 * 1 = 2/3 -> kappa 0
+    assert overall.scene == "*" and overall.labels == 3
+    assert abs(overall.agreement - 2 / 3) < 1e-6 and abs(overall.kappa) < 1e-6
+    summary = mine_bad_cases(
+        con, "r1", calibration=CalibrationSettings(min_labels=3, min_kappa=0.6)
+    )
+    assert summary.untrusted_judges[0].startswith("llm:rubric|judge-model|")
+    cases = {r[0] for r in con.execute("SELECT interaction_id FROM bad_cases").fetchall()}
+    assert ids["silent_wrong"] not in cases, "an untrusted judge is not sole evidence"
+    assert ids["complained"] in cases

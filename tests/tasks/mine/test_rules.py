@@ -1,0 +1,107 @@
+"""Rule judges: each fires on its failure and stays quiet on good answers."""
+
+from __future__ import annotations
+
+import pytest
+
+from tasks.mine.rules import RuleSettings, judge_with_rules
+from tests.tasks.mining_helpers import Conversations, judges_of
+
+GOOD_EN = (
+    "For a Japan tourist visa you typically need a passport valid for six months, the form, "
+    "photos, proof of employment, bank statements and your itinerary."
+)
+GOOD_ZH = "办理日本旅游签证通常需要：有效护照、签证申请表、近期照片、在职证明、银行流水和行程单。"
+CODE_ZH = (
+    "按用户排序后取第一行：\n\n```sql\nSELECT * FROM (SELECT t.*, row_number() OVER "
+    "(PARTITION BY user_id ORDER BY updated_at DESC) AS rn FROM events t) s WHERE rn = 1;\n```\n\n"
+    "为保证结果确定，在ORDER BY中加上主键。"
+)
+
+CASES = [
+    # (request, answer, finish_reason, expected rules)
+    ("What do I need for a Japan visa?", GOOD_EN, "stop", set()),
+    ("我想办日本签证，需要什么材料？", GOOD_ZH, "stop", set()),
+    ("如何按用户去重？", CODE_ZH, "stop", set()),
+    ("What do I need for a Japan visa?", "Passport, ID card.", "stop", {"rule:empty_or_short"}),
+    ("我想办日本签证，需要什么材料？", "护照，身份证。", "stop", {"rule:empty_or_short"}),
+    ("What do I need for a Japan visa?", "", "stop", {"rule:empty_or_short"}),
+    ("What do I need for a Japan visa?", GOOD_EN[:90], "length", {"rule:truncated"}),
+    (
+        "Is ibuprofen safe?",
+        "<think>Let me recall the details\n" + GOOD_EN,
+        "stop",
+        {"rule:unpaired_tags"},
+    ),
+    (
+        "Is ibuprofen safe?",
+        '<tool_call>{"name": "search", "arguments": {"q": "x"}',
+        "stop",
+        {"rule:unpaired_tags"},
+    ),
+    (
+        "Is ibuprofen safe?",
+        "<tool_call>{not json}</tool_call> " + GOOD_EN,
+        "stop",
+        {"rule:unpaired_tags"},
+    ),
+    (
+        "Is ibuprofen safe?",
+        '<think>ok</think> <tool_call>{"name": "s"}</tool_call> ' + GOOD_EN,
+        "stop",
+        set(),
+    ),
+    (
+        "Is ibuprofen safe with coffee?",
+        "I'm sorry, but I can't help with that request.",
+        "stop",
+        {"rule:refusal"},
+    ),
+    ("布洛芬能和咖啡一起吃吗？", "抱歉，我无法协助处理这个请求。", "stop", {"rule:refusal"}),
+    ("我想办日本签证，需要什么材料？", GOOD_EN, "stop", {"rule:wrong_language"}),
+    (
+        "My 2-year-old has a fever of 38.5°C. What should I do?",
+        GOOD_ZH,
+        "stop",
+        {"rule:wrong_language"},
+    ),
+    ("What do I need?", ("The visa needs a passport. " * 8).strip(), "stop", {"rule:repetition"}),
+    (
+        "What do I need?",
+        GOOD_EN + " the the the the the the the the the the the the the the the the the "
+        "the the the the the the the the the the the the the the the the the the the the the the",
+        "length",
+        {"rule:repetition", "rule:truncated"},
+    ),
+]
+
+
+@pytest.mark.parametrize(("request_text", "answer", "finish", "expected"), CASES)
+def test_rules(con, request_text, answer, finish, expected):
+    iid = Conversations(con).turn("c1", 0, [request_text], answer, finish_reason=finish)
+    judge_with_rules(con, "r1")
+    assert judges_of(con, iid) == expected
+
+
+def test_judgments_record_version_and_evidence(con):
+    Conversations(con).turn("c1", 0, ["q?"], "Short.")
+    judge_with_rules(con, "r1")
+    model, version, verdict, evidence = con.execute(
+        "SELECT model, prompt_version, verdict, evidence->>'weighted_length' FROM judgments"
+    ).fetchone()
+    assert (model, verdict, evidence) == ("rules", "bad", "6")
+    assert version == RuleSettings().version() and version.startswith("rules-")
+    assert RuleSettings(min_answer_length=5).version() != version
+
+
+def test_thresholds_are_configurable(con):
+    iid = Conversations(con).turn("c1", 0, ["q?"], "Passport, ID card.")
+    judge_with_rules(con, "r1", RuleSettings(min_answer_length=10))
+    assert judges_of(con, iid) == set()
+
+
+def test_rejudging_replaces_rule_rows(con):
+    Conversations(con).turn("c1", 0, ["q?"], "Short.", finish_reason="length")
+    judge_with_rules(con, "r1")
+    judge_with_rules(con, "r2")
+    assert con.execute("SELECT count(*), max(run_id) FROM judgments").fetchone() == (2, "r2")
