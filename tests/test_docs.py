@@ -67,3 +67,13 @@ def test_every_warehouse_table_and_column_is_documented():
     for table, column in columns:
         assert table in sections, f"docs/tables.md has no section for {table}"
         assert f"| `{column}` |" in sections[table], f"docs/tables.md lacks {table}.{column}"
+
+
+def test_every_toml_example_loads(tmp_path):
+    from flows.config import load_config
+
+    for page in [README, *DOCS]:
+        for n, block in enumerate(re.findall(r"```toml\n(.*?)```", page.read_text(), re.S)):
+            path = tmp_path / f"{page.stem}-{n}.toml"
+            path.write_text(block)
+            load_config(path)  # raises ConfigError naming the bad key
