@@ -1,7 +1,8 @@
 """The loop's one configuration model: validated at the edge, shown as a form in Prefect.
 
-A config file is TOML with the same keys (see README, "Configuration"); command
-line flags override it. Relative paths are taken from the working directory.
+A config file is TOML with the same keys (docs/configuration.md, generated from these
+models by flows/configdoc.py); command line flags override it. Relative paths are
+taken from the working directory.
 """
 
 from __future__ import annotations

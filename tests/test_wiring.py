@@ -122,12 +122,12 @@ def test_ci_calls_make_test():
     assert "make test" in (ROOT / ".ci" / "run").read_text()
 
 
-def test_readme_config_example_loads(tmp_path):
+def test_config_reference_example_loads(tmp_path):
     from flows.config import load_config
 
-    text = (ROOT / "README.md").read_text()
+    text = (ROOT / "docs" / "configuration.md").read_text()
     block = re.search(r"```toml\n(.*?)```", text, re.S)
-    assert block, "README shows a TOML config example"
+    assert block, "docs/configuration.md shows a TOML config example"
     path = tmp_path / "loop.toml"
     path.write_text(block.group(1))
     config = load_config(path)

@@ -29,7 +29,7 @@ def no_log_folders(root: object) -> LandingError:
     """The error for a landing root that holds neither log folder."""
     return LandingError(
         f"landing root {root} has neither interactions/ nor events/: expected "
-        "<landing>/interactions/dt=YYYY-MM-DD/*.jsonl (see README, 'Log format')"
+        "<landing>/interactions/dt=YYYY-MM-DD/*.jsonl (see docs/log-format.md)"
     )
 
 

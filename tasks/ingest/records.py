@@ -1,11 +1,11 @@
-"""The production-log record format (DESIGN.md, "Input: production logs").
+"""The production-log record format (docs/architecture.md, "Input: production logs").
 
 Two record kinds land under ``<landing>/interactions/dt=YYYY-MM-DD/`` and
 ``<landing>/events/dt=YYYY-MM-DD/``. These pydantic models are the reference
-definition: the sample-log generator writes through them, the README documents
-them, and ``badcase-loop schema`` prints their JSON Schema. Ingestion validates
+definition: the sample-log generator writes through them, docs/log-format.md
+documents them, and ``badcase-loop schema`` prints their JSON Schema. Ingestion validates
 the same rules in SQL (``tasks/ingest/sql/classify_*.sql``) so it never loops over rows
-in Python; ``tests/tasks/test_records.py`` keeps the two in agreement.
+in Python; ``tests/tasks/ingest/test_records.py`` keeps the two in agreement.
 """
 
 from __future__ import annotations

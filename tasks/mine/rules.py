@@ -61,7 +61,10 @@ class RuleSettings(BaseModel):
     min_answer_length: int = Field(
         30, ge=0, description="Answers shorter than this (a Han character counts 2) are too short."
     )
-    refusal_prefixes: list[str] = Field(default_factory=lambda: list(DEFAULT_REFUSAL_PREFIXES))
+    refusal_prefixes: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_REFUSAL_PREFIXES),
+        description="Boilerplate refusal openings (rule:refusal).",
+    )
     refusal_max_chars: int = Field(
         300, gt=0, description="A refusal opening only counts in an answer shorter than this."
     )

@@ -104,10 +104,13 @@ class SignalSettings(BaseModel):
         1800, gt=0, description="A conversation quiet this long after its last answer is abandoned."
     )
     correction_prefixes: list[str] = Field(
-        default_factory=lambda: list(DEFAULT_CORRECTION_PREFIXES)
+        default_factory=lambda: list(DEFAULT_CORRECTION_PREFIXES),
+        description="Openings of a user turn that correct the answer before it (a list you "
+        "give replaces the default one).",
     )
     negative_comment_words: list[str] = Field(
-        default_factory=lambda: list(DEFAULT_NEGATIVE_COMMENT_WORDS)
+        default_factory=lambda: list(DEFAULT_NEGATIVE_COMMENT_WORDS),
+        description="Words that make a comment event a negative_comment signal.",
     )
 
 

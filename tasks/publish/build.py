@@ -63,8 +63,10 @@ class BuildSettings(BaseModel):
         0.9, gt=0, le=1, description="Bigram Jaccard at which two prompts are near duplicates."
     )
     # 10 bands of 8 rows: prompts with Jaccard >= 0.9 share a band with probability 0.996.
-    lsh_bands: int = Field(10, gt=0)
-    lsh_rows: int = Field(8, gt=0)
+    lsh_bands: int = Field(10, gt=0, description="MinHash-LSH bands of the near-duplicate search.")
+    lsh_rows: int = Field(
+        8, gt=0, description="MinHash rows per band of the near-duplicate search."
+    )
     kto_desirable_ratio: float = Field(
         1.0,
         ge=0,
