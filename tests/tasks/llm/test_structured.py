@@ -162,3 +162,13 @@ def test_pairwise_and_rewriter_yield_on_messy_replies():
     )
     assert all(r.result.answer == "Fixed.\n```\ncode\n```" for r in rws) and len(seen) == 61
     assert json.loads(json.dumps([r.format for r in rws])) == ["text"] * 60
+
+
+def test_the_setting_is_validated_in_the_loop_config():
+    from flows.config import load_config
+    from tasks.errors import ConfigError
+
+    assert load_config().llm.structured == "auto"
+    assert load_config(llm={"structured": "off"}).llm.structured == "off"
+    with pytest.raises(ConfigError, match=r"llm\.structured"):
+        load_config(llm={"structured": "sometimes"})
