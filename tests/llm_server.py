@@ -4,16 +4,23 @@ Tests and benchmarks point the ``openai`` client at it (``base_url``) instead of
 mocking transports. A script decides each reply from the request: content,
 latency, an HTTP error status (with ``Retry-After``), or a hang past the
 client's timeout. Every request is recorded with its arrival time.
+
+Structured outputs (``response_format``) are handled like real servers do, by
+``structured``: ``accept`` checks the json_schema request and lets the script
+answer (JSON content when it sees ``response_format``), ``refuse`` answers 400 as
+servers without support do, ``ignore`` drops the field before the script sees it.
 """
 
 from __future__ import annotations
 
 import json
+import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Literal
 
 
 @dataclass
@@ -43,8 +50,13 @@ Script = Callable[[dict, int], Reply]  # (request body, 0-based request number) 
 class LLMServer:
     """``with LLMServer(script) as server: client(base_url=server.base_url)``."""
 
-    def __init__(self, script: Script | None = None) -> None:
+    def __init__(
+        self,
+        script: Script | None = None,
+        structured: Literal["accept", "refuse", "ignore"] = "accept",
+    ) -> None:
         self.script: Script = script or (lambda body, n: Reply())
+        self.structured = structured
         self.seen: list[Seen] = []
         self.in_flight = 0
         self.max_in_flight = 0
@@ -73,7 +85,9 @@ class LLMServer:
                     server.in_flight += 1
                     server.max_in_flight = max(server.max_in_flight, server.in_flight)
                 try:
-                    reply = server.script(body, n)
+                    reply = server._structured_refusal(body) or server.script(
+                        server._as_seen_by_script(body), n
+                    )
                     if reply.latency_s:
                         time.sleep(reply.latency_s)
                     self._answer(body, reply)
@@ -83,7 +97,8 @@ class LLMServer:
 
             def _answer(self, body: dict, reply: Reply) -> None:
                 if reply.status != 200:
-                    payload = {"error": {"message": f"scripted {reply.status}", "type": "test"}}
+                    message = reply.content if reply.content != "ok" else f"scripted {reply.status}"
+                    payload = {"error": {"message": message, "type": "test"}}
                 else:
                     payload = {
                         "id": "chatcmpl-test",
@@ -121,6 +136,29 @@ class LLMServer:
         self._httpd = Server(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+
+    def _structured_refusal(self, body: dict) -> Reply | None:
+        """A 400 for a response_format this server refuses or finds malformed."""
+        fmt = body.get("response_format")
+        if fmt is None or self.structured == "ignore":
+            return None
+        if self.structured == "refuse":
+            return Reply(status=400, content="response_format json_schema is not supported")
+        spec = fmt.get("json_schema") or {}
+        schema = spec.get("schema") or {}
+        if (
+            fmt.get("type") != "json_schema"
+            or not spec.get("name")
+            or schema.get("type") != "object"
+            or set(schema.get("required", [])) != set(schema.get("properties", {}))
+        ):
+            return Reply(status=400, content="invalid response_format")
+        return None
+
+    def _as_seen_by_script(self, body: dict) -> dict:
+        if self.structured == "ignore" and "response_format" in body:
+            return {k: v for k, v in body.items() if k != "response_format"}
+        return body
 
     @property
     def base_url(self) -> str:
@@ -184,3 +222,67 @@ def sound_llm(body: dict, n: int) -> Reply:
         a = prompt.split("<answer_a>")[1].split("</answer_a>")[0]
         return Reply(pairwise_reply("[[A]]" if REPAIRED in a else "[[B]]"))
     return Reply(rubric_reply("good", 9))
+
+
+def rubric_json(verdict: str, score: int) -> str:
+    """A structured rubric judge reply (the JSON object of its schema)."""
+    return json.dumps(
+        {
+            "rubric": "- accuracy: the facts must be right",
+            "evaluation": f"- accuracy: judged {verdict}",
+            "verdict": verdict,
+            "score": score,
+        }
+    )
+
+
+def pairwise_json(choice: str) -> str:
+    """A structured pairwise judge reply; ``choice`` is A, B or tie."""
+    return json.dumps(
+        {
+            "rubric": "- helpfulness: the user's need",
+            "evaluation": "- helpfulness: compared",
+            "choice": choice,
+        }
+    )
+
+
+def rewrite_json(answer: str, pattern: str = "List every required item, with its detail.") -> str:
+    """A structured four-step rewriter reply."""
+    return json.dumps(
+        {
+            "diagnosis": "The answer leaves out what the user needs.",
+            "structure": "- what is needed\n- the details of each",
+            "answer": answer,
+            "pattern": pattern,
+        }
+    )
+
+
+def structured_sound_llm(body: dict, n: int) -> Reply:
+    """Like :func:`sound_llm`, answering with JSON objects when the request asks for them."""
+    if "response_format" not in body:
+        return sound_llm(body, n)
+    prompt = body["messages"][0]["content"]
+    if "<failed_answer>" in prompt:
+        return Reply(rewrite_json(f"{REPAIRED}: the complete answer, step by step."))
+    if "<answer_a>" in prompt:
+        a = prompt.split("<answer_a>")[1].split("</answer_a>")[0]
+        return Reply(pairwise_json("A" if REPAIRED in a else "B"))
+    return Reply(rubric_json("good", 9))
+
+
+class AtShares:
+    """A script answering each request with one of several scripts, drawn at given shares
+    (seeded): ``LLMServer(AtShares([(0.7, well_formed), (0.3, messy)]))``."""
+
+    def __init__(self, choices: Sequence[tuple[float, Script]], seed: int = 0) -> None:
+        self.weights = [w for w, _ in choices]
+        self.scripts = [s for _, s in choices]
+        self._rng = random.Random(seed)
+        self._lock = threading.Lock()
+
+    def __call__(self, body: dict, n: int) -> Reply:
+        with self._lock:
+            [script] = self._rng.choices(self.scripts, self.weights)
+        return script(body, n)

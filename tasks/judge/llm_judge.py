@@ -109,19 +109,128 @@ class LLMJudgeSummary:
     seconds: float = 0.0
 
 
-def _row(item: tuple, run_id: str, model: str, version: str, **values) -> dict:
-    return {
-        "interaction_id": item[0],
-        "judge": JUDGE_NAME,
-        "model": model,
-        "prompt_version": version,
-        "run_id": run_id,
-        "judged_at": datetime.now(UTC),
-        "verdict": None,
-        "score": None,
-        "error": None,
-        **values,
-    }
+@dataclass
+class _Selection:
+    """The items this run judges, and how they were chosen."""
+
+    items: list[tuple]  # (interaction_id, reason, scene, context, answer)
+    candidates: int
+    cached: int
+    by_reason: dict[str, int]
+
+
+def _select_items(
+    con: duckdb.DuckDBPyConnection,
+    keys: dict,
+    settings: JudgeSettings,
+    mining: MiningSettings,
+    signal_settings: SignalSettings,
+) -> _Selection:
+    """Score the cases, then pick the candidates not judged yet (best first, within limits)."""
+    select_scope(con, signal_settings.abandon_after_s)
+    score_cases(con, mining, signal_settings)
+    con.execute(
+        sql("create_llm_todo"),
+        {
+            **keys,
+            "min_badness": settings.min_badness,
+            "seed": settings.sample_seed,
+            "silent_rate": settings.silent_sample_rate,
+        },
+    )
+    counts = con.execute(sql("count_llm_todo")).fetchall()
+    items = con.execute(
+        sql("select_llm_candidates"),
+        {"seed": settings.sample_seed, "max_items": settings.max_items},
+    ).fetchall()
+    return _Selection(
+        items,
+        candidates=sum(n for _, _, n in counts),
+        cached=sum(n for _, was_cached, n in counts if was_cached),
+        by_reason=dict(Counter(item[1] for item in items)),
+    )
+
+
+@dataclass
+class _JudgeRun:
+    """One run's identity and tallies, shared by its concurrent items."""
+
+    llm: LLMClient
+    run_id: str
+    model: str
+    version: str
+    tally: Counter[str] = field(default_factory=Counter)
+    budget_notice: str | None = None
+
+    def row(self, item: tuple, evidence: dict, **values) -> dict:
+        return {
+            "interaction_id": item[0],
+            "judge": JUDGE_NAME,
+            "model": self.model,
+            "prompt_version": self.version,
+            "run_id": self.run_id,
+            "judged_at": datetime.now(UTC),
+            "verdict": None,
+            "score": None,
+            "error": None,
+            "evidence": json.dumps({"selected_as": item[1], **evidence}, ensure_ascii=False),
+            **values,
+        }
+
+
+async def _judge_item(run: _JudgeRun, item: tuple) -> dict:
+    """Judge one item: a verdict row, or a row with the error (never a verdict)."""
+    _, _reason, _scene, context, answer = item
+    try:
+        outcome = await judge_answer(run.llm, context, answer)
+    except LLMCallFailed as exc:
+        run.tally[f"call_failed:{exc.reason}"] += 1
+        return run.row(item, {}, error=f"call_failed: {exc}"[:500])
+    except BudgetExhausted as exc:
+        run.budget_notice = str(exc)
+        run.tally["budget_exhausted"] += 1
+        return run.row(item, {}, error="budget_exhausted")
+    # reply_format: json_schema or text, what produced the row (or was asked for, on an error)
+    common = {"calls": outcome.calls, "reply_format": outcome.format}
+    if outcome.result is None:
+        run.tally["parse_error"] += 1
+        return run.row(item, {"raw": outcome.raw[:20_000], **common}, error=outcome.error)
+    v = outcome.result
+    run.tally[f"verdict:{v.verdict}"] += 1
+    evidence = {"severity": v.severity, "rubric": v.rubric, "evaluation": v.evaluation, **common}
+    return run.row(item, evidence, verdict=v.verdict, score=float(v.score))
+
+
+class _BatchWriter:
+    """Writes result rows to ``judgments`` in batches, reporting progress."""
+
+    def __init__(self, con, batch: int, total: int, progress) -> None:
+        self.con, self.batch, self.total, self.progress = con, batch, total, progress
+        self.pending: list[dict] = []
+        self.written = 0
+
+    def add(self, row: dict) -> None:
+        self.pending.append(row)
+        if len(self.pending) >= self.batch:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        self.con.register("llm_judgments_arrow", pa.Table.from_pylist(self.pending, schema=_ROWS))
+        try:
+            with transaction(self.con):
+                self.con.execute(sql("insert_llm_judgments"))
+        finally:
+            self.con.unregister("llm_judgments_arrow")
+        self.written += len(self.pending)
+        self.pending.clear()
+        if self.progress:
+            self.progress(self.written, self.total)
+
+
+def _tallied(tally: Counter[str], prefix: str) -> dict[str, int]:
+    return {k.split(":", 1)[1]: n for k, n in sorted(tally.items()) if k.startswith(prefix)}
 
 
 async def judge_with_llm(
@@ -143,153 +252,48 @@ async def judge_with_llm(
         progress: Called with (done, total) after each written batch.
     """
     settings = settings or JudgeSettings()
-    mining = mining or MiningSettings()
-    signal_settings = signal_settings or SignalSettings()
     calibration = calibration or CalibrationSettings()
     start = time.monotonic()
-    model, version = llm.target.model, prompt_version()
-    select_scope(con, signal_settings.abandon_after_s)
-    score_cases(con, mining, signal_settings)
-    keys = {"judge": JUDGE_NAME, "model": model, "prompt_version": version}
-    con.execute(
-        sql("create_llm_todo"),
-        {
-            **keys,
-            "min_badness": settings.min_badness,
-            "seed": settings.sample_seed,
-            "silent_rate": settings.silent_sample_rate,
-        },
+    run = _JudgeRun(llm, run_id, llm.target.model, prompt_version())
+    keys = {"judge": JUDGE_NAME, "model": run.model, "prompt_version": run.version}
+    chosen = _select_items(
+        con, keys, settings, mining or MiningSettings(), signal_settings or SignalSettings()
     )
-    counts = con.execute(sql("count_llm_todo")).fetchall()
-    items = con.execute(
-        sql("select_llm_candidates"),
-        {"seed": settings.sample_seed, "max_items": settings.max_items},
-    ).fetchall()
-    candidates = sum(n for _, _, n in counts)
-    cached = sum(n for _, was_cached, n in counts if was_cached)
-    by_reason = dict(Counter(item[1] for item in items))
     log.info(
         "LLM judge %s (%s): %d candidates, %d cached, judging %d",
-        model,
-        version,
-        candidates,
-        cached,
-        len(items),
+        run.model,
+        run.version,
+        chosen.candidates,
+        chosen.cached,
+        len(chosen.items),
     )
-
-    pending: list[dict] = []
-    written = 0
-    tally: Counter[str] = Counter()
-
-    def flush() -> None:
-        nonlocal written
-        if not pending:
-            return
-        con.register("llm_judgments_arrow", pa.Table.from_pylist(pending, schema=_ROWS))
-        try:
-            with transaction(con):
-                con.execute(sql("insert_llm_judgments"))
-        finally:
-            con.unregister("llm_judgments_arrow")
-        written += len(pending)
-        pending.clear()
-        if progress:
-            progress(written, len(items))
-
-    budget_notice: str | None = None
-
-    async def one(item: tuple) -> dict:
-        nonlocal budget_notice
-        _, reason, _scene, context, answer = item
-        try:
-            outcome = await judge_answer(llm, context, answer)
-        except LLMCallFailed as exc:
-            tally[f"call_failed:{exc.reason}"] += 1
-            return _row(
-                item,
-                run_id,
-                model,
-                version,
-                error=f"call_failed: {exc}"[:500],
-                evidence=json.dumps({"selected_as": reason}),
-            )
-        except BudgetExhausted as exc:
-            budget_notice = str(exc)
-            tally["budget_exhausted"] += 1
-            return _row(
-                item,
-                run_id,
-                model,
-                version,
-                error="budget_exhausted",
-                evidence=json.dumps({"selected_as": reason}),
-            )
-        if outcome.result is None:
-            tally["parse_error"] += 1
-            return _row(
-                item,
-                run_id,
-                model,
-                version,
-                error=outcome.error,
-                evidence=json.dumps(
-                    {"selected_as": reason, "raw": outcome.raw[:20_000], "calls": outcome.calls},
-                    ensure_ascii=False,
-                ),
-            )
-        v = outcome.result
-        tally[f"verdict:{v.verdict}"] += 1
-        return _row(
-            item,
-            run_id,
-            model,
-            version,
-            verdict=v.verdict,
-            score=float(v.score),
-            evidence=json.dumps(
-                {
-                    "selected_as": reason,
-                    "severity": v.severity,
-                    "rubric": v.rubric,
-                    "evaluation": v.evaluation,
-                    "calls": outcome.calls,
-                },
-                ensure_ascii=False,
-            ),
-        )
-
-    for next_done in asyncio.as_completed([one(item) for item in items]):
-        pending.append(await next_done)
-        if len(pending) >= settings.write_batch:
-            flush()
-    flush()
-    if budget_notice:
+    writer = _BatchWriter(con, settings.write_batch, len(chosen.items), progress)
+    for next_done in asyncio.as_completed([_judge_item(run, item) for item in chosen.items]):
+        writer.add(await next_done)
+    writer.flush()
+    if run.budget_notice:
         log.warning(
             "LLM judge stopped early: %s; %d items left for the next run",
-            budget_notice,
-            tally["budget_exhausted"],
+            run.budget_notice,
+            run.tally["budget_exhausted"],
         )
     queued = _queue_for_calibration(con, run_id, keys, calibration.share)
     update_judge_agreement(con)
     usage = llm.usage
     return LLMJudgeSummary(
         ran=True,
-        model=model,
-        prompt_version=version,
-        candidates=candidates,
-        cached=cached,
-        over_limit=candidates - cached - len(items),
-        selected=len(items),
-        by_reason=by_reason,
-        verdicts={
-            k.split(":", 1)[1]: n for k, n in sorted(tally.items()) if k.startswith("verdict:")
-        },
-        parse_errors=tally["parse_error"],
-        call_failures={
-            k.split(":", 1)[1]: n for k, n in sorted(tally.items()) if k.startswith("call_failed:")
-        },
-        budget_skipped=tally["budget_exhausted"],
-        budget_notice=budget_notice,
+        model=run.model,
+        prompt_version=run.version,
+        candidates=chosen.candidates,
+        cached=chosen.cached,
+        over_limit=chosen.candidates - chosen.cached - len(chosen.items),
+        selected=len(chosen.items),
+        by_reason=chosen.by_reason,
+        verdicts=_tallied(run.tally, "verdict:"),
+        parse_errors=run.tally["parse_error"],
+        call_failures=_tallied(run.tally, "call_failed:"),
+        budget_skipped=run.tally["budget_exhausted"],
+        budget_notice=run.budget_notice,
         requests=usage.requests,
         retries=usage.retries,
         prompt_tokens=usage.prompt_tokens,

@@ -15,10 +15,14 @@ from dataclasses import dataclass
 from tasks.llm.client import LLMClient
 from tasks.llm.prompting import (
     Outcome,
+    ReplyFormat,
     ReplyFormatError,
     as_data,
     as_turns,
     ask_with_repair,
+    check_prose,
+    json_string,
+    plain,
     split_reasoned,
     template,
 )
@@ -44,20 +48,58 @@ def build_messages(conversation: list[dict], answer_a: str, answer_b: str) -> li
     return [{"role": "user", "content": prompt}]
 
 
-_CHOICE = re.compile(r"^\[\[(A|B|tie)\]\]$", re.I)
+_CHOICE = re.compile(r"\[\[(A|B|tie)\]\][ \t]*\.?", re.I)
+# Prose outside the answer that could be a choice of its own.
+_RESTATES = re.compile(r"\[\[|\b[AB]\b|\b[Tt]ie\b")
 
 
-def parse_choice(text: str) -> str:
-    """``"A"``, ``"B"`` or ``"tie"`` from a reply whose final ``<answer>`` is exactly that.
-
-    Raises:
-        ReplyFormatError: With the problem, for the repair request.
-    """
-    match = _CHOICE.match(split_reasoned(text).answer)
+def _choice(value: str) -> str:
+    match = _CHOICE.fullmatch(plain(value))
     if not match:
         raise ReplyFormatError("the <answer> block is not exactly [[A]], [[B]] or [[tie]]")
     choice = match.group(1)
     return "tie" if choice.lower() == "tie" else choice.upper()
+
+
+def parse_choice(text: str) -> str:
+    """``"A"``, ``"B"`` or ``"tie"`` from a reply whose final ``<answer>`` is that choice
+    (markdown emphasis, a bullet and case tolerated; nothing else), with no other choice in
+    the prose after the evaluation.
+
+    Raises:
+        ReplyFormatError: With the problem, for the repair request.
+    """
+    parts = split_reasoned(text)
+    choice = _choice(parts.answer)
+    check_prose(parts.after, _RESTATES)
+    return choice
+
+
+def parse_choice_json(value: dict) -> str:
+    """The choice of a structured reply (rubric, evaluation, choice: A, B or tie).
+
+    Raises:
+        ReplyFormatError: With the problem.
+    """
+    json_string(value, "rubric")
+    json_string(value, "evaluation", required=True)
+    choice = plain(json_string(value, "choice")).strip("[]").lower()
+    if choice not in ("a", "b", "tie"):
+        raise ReplyFormatError(f"the JSON field choice is {choice!r}, not A, B or tie")
+    return "tie" if choice == "tie" else choice.upper()
+
+
+REPLY = ReplyFormat(
+    name="pairwise_judgment",
+    properties={
+        "rubric": {"type": "string"},
+        "evaluation": {"type": "string"},
+        "choice": {"type": "string", "enum": ["A", "B", "tie"]},
+    },
+    parse_text=parse_choice,
+    parse_json=parse_choice_json,
+    answer_format=ANSWER_FORMAT,
+)
 
 
 @dataclass(frozen=True)
@@ -94,11 +136,7 @@ async def compare(llm: LLMClient, conversation: list[dict], first: str, second: 
     LLM call failures (after their retries) and budget exhaustion propagate.
     """
     forward, backward = await asyncio.gather(
-        ask_with_repair(
-            llm, build_messages(conversation, first, second), parse_choice, ANSWER_FORMAT
-        ),
-        ask_with_repair(
-            llm, build_messages(conversation, second, first), parse_choice, ANSWER_FORMAT
-        ),
+        ask_with_repair(llm, build_messages(conversation, first, second), REPLY),
+        ask_with_repair(llm, build_messages(conversation, second, first), REPLY),
     )
     return Preference(combine(forward.result, backward.result), forward, backward)

@@ -22,7 +22,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import openai
 from pydantic import BaseModel, ConfigDict, Field
@@ -83,6 +83,13 @@ class LLMSettings(BaseModel):
     )
     temperature: float = Field(0.0, ge=0, le=2)
     max_output_tokens: int = Field(1024, ge=1)
+    structured: Literal["auto", "json_schema", "off"] = Field(
+        "auto",
+        description="Structured outputs (response_format json_schema) for judges and the "
+        "rewriter: auto asks once per client and falls back to the text format when the "
+        "server refuses or ignores it; json_schema always asks (a refusal is a call failure); "
+        "off uses the text format only.",
+    )
 
 
 @dataclass(frozen=True)
@@ -168,6 +175,12 @@ class LLMClient:
         self._client: openai.AsyncOpenAI | None = None
         self._gate: asyncio.Semaphore | None = None
         self._jitter = random.Random()
+        # Whether the server honours response_format json_schema: None until the first
+        # structured request tells (settings.structured "auto"); see tasks.llm.prompting.
+        self.structured: bool | None = {"auto": None, "json_schema": True, "off": False}[
+            self.settings.structured
+        ]
+        self.structured_probe = asyncio.Lock()
 
     async def __aenter__(self) -> LLMClient:
         self._client = openai.AsyncOpenAI(
@@ -199,8 +212,18 @@ class LLMClient:
         cap = min(self.settings.backoff_max_s, self.settings.backoff_base_s * 2**attempt)
         return self._jitter.uniform(cap / 2, cap)  # "equal jitter": spread, never near zero
 
-    async def complete(self, messages: list[dict], *, max_tokens: int | None = None) -> Completion:
-        """One chat completion, with retries; raises LLMCallFailed or BudgetExhausted."""
+    async def complete(
+        self,
+        messages: list[dict],
+        *,
+        max_tokens: int | None = None,
+        response_format: dict | None = None,
+    ) -> Completion:
+        """One chat completion, with retries; raises LLMCallFailed or BudgetExhausted.
+
+        ``response_format`` is sent as given (e.g. a json_schema); a server that refuses
+        it answers 400, which is a ``bad_request`` failure.
+        """
         assert self._client is not None and self._gate is not None, "use 'async with'"
         if self.redactor is not None:
             messages = self.redactor.messages(messages)
@@ -218,6 +241,7 @@ class LLMClient:
                         messages=messages,
                         temperature=self.settings.temperature,
                         max_tokens=max_tokens or self.settings.max_output_tokens,
+                        response_format=openai.omit if response_format is None else response_format,
                     )
             except tuple(_RETRYABLE) as exc:
                 reason = next(r for cls, r in _RETRYABLE.items() if isinstance(exc, cls))

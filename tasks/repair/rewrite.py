@@ -65,6 +65,7 @@ _ROWS = pa.schema(
         ("raw", pa.string()),
         ("run_id", pa.string()),
         ("created_at", pa.timestamp("us", tz="UTC")),
+        ("reply_format", pa.string()),
     ]
 )
 _PAIRWISE_REASONS = {
@@ -197,6 +198,127 @@ async def rewrite_bad_cases(
     return summary
 
 
+@dataclass
+class _RewriteRun:
+    """One run's rewriter identity and progress, shared by its concurrent cases."""
+
+    llm: LLMClient
+    run_id: str
+    model: str
+    version: str
+    total: int
+    progress: Callable[[int, int], None] | None
+    finished: int = 0
+
+    def row(self, item: _Item, guide: str | None, **values) -> dict:
+        key = f"llm|{item.case_id}|{self.model}|{self.version}"
+        return {
+            "rewrite_id": "rw-" + hashlib.md5(key.encode()).hexdigest()[:16],
+            "case_id": item.case_id,
+            "interaction_id": item.interaction_id,
+            "cluster_id": item.cluster_id,
+            "guided_by": guide,
+            "model": self.model,
+            "prompt_version": self.version,
+            "run_id": self.run_id,
+            "created_at": datetime.now(UTC),
+            **{k: None for k in ("diagnosis", "structure", "answer", "pattern", "pairwise")},
+            **{k: None for k in ("rule_failures", "error", "raw", "reply_format")},
+            **values,
+        }
+
+
+def _verified(run: _RewriteRun, item: _Item, guide: str | None, outcome, preference) -> dict:
+    """The row of a parsed repair, chosen only if the pairwise judge prefers it in both orders."""
+    repair = outcome.result
+    pairwise = json.dumps(
+        {
+            "preferred": preference.preferred,
+            "rewrite_as_a": preference.forward.result,
+            "rewrite_as_b": preference.backward.result,
+            "error": preference.error,
+        }
+    )
+    if preference.preferred == "first":
+        verification, reason = "chosen", "pairwise_prefers_rewrite"
+    else:
+        verification = "rejected"
+        reason = _PAIRWISE_REASONS.get(preference.preferred, f"pairwise: {preference.error}")
+    return run.row(
+        item,
+        guide,
+        diagnosis=repair.diagnosis,
+        structure=repair.structure,
+        answer=repair.answer,
+        pattern=repair.pattern,
+        pairwise=pairwise,
+        verification=verification,
+        verification_reason=reason,
+        raw=outcome.raw[:20_000],
+        reply_format=outcome.format,
+    )
+
+
+async def _rewrite_one(run: _RewriteRun, item: _Item, pattern: str | None, guide: str | None):
+    """Repair one case and verify the repair; a failed call is a ``failed`` row."""
+    evidence = {
+        "signals": item.signals,
+        "judges": item.judges,
+        "llm_judge_evaluation": item.evaluation,
+    }
+    try:
+        outcome = await rewrite_answer(run.llm, item.context, item.original, evidence, pattern)
+        if outcome.result is None:
+            return run.row(
+                item,
+                guide,
+                verification="rejected",
+                verification_reason=outcome.error,
+                raw=outcome.raw[:20_000],
+                reply_format=outcome.format,
+            )
+        answer = outcome.result.answer
+        preference = await compare(run.llm, item.context, answer, item.original)
+    except LLMCallFailed as exc:
+        return run.row(
+            item,
+            guide,
+            verification="failed",
+            verification_reason="call_failed",
+            error=str(exc)[:500],
+        )
+    except BudgetExhausted as exc:
+        return run.row(
+            item,
+            guide,
+            verification="failed",
+            verification_reason="budget_exhausted",
+            error=str(exc),
+        )
+    return _verified(run, item, guide, outcome, preference)
+
+
+async def _rewrite_cluster(run: _RewriteRun, members: list[_Item], guidance: bool) -> list[dict]:
+    """Repair a cluster's cases: with guidance, a pilot first whose chosen pattern (or the
+    cluster's earlier one) guides the rest."""
+    pattern = guide = None
+    if guidance:
+        pattern, guide = members[0].guide_pattern, members[0].guide_id
+    done = []
+    rest = members
+    if guidance and pattern is None and len(members) > 1:
+        pilot = await _rewrite_one(run, members[0], None, None)
+        done.append(pilot)
+        rest = members[1:]
+        if pilot["verification"] == "chosen":
+            pattern, guide = pilot["pattern"], pilot["rewrite_id"]
+    done += await asyncio.gather(*(_rewrite_one(run, m, pattern, guide) for m in rest))
+    run.finished += len(done)
+    if run.progress:
+        run.progress(run.finished, run.total)
+    return done
+
+
 async def _rewrite_with_llm(
     con: duckdb.DuckDBPyConnection,
     llm: LLMClient,
@@ -211,105 +333,14 @@ async def _rewrite_with_llm(
     clusters: dict[str | None, list[_Item]] = defaultdict(list)
     for item in items:
         clusters[item.cluster_id].append(item)
-
-    def row(item: _Item, guide: str | None, **values) -> dict:
-        key = f"llm|{item.case_id}|{model}|{version}"
-        return {
-            "rewrite_id": "rw-" + hashlib.md5(key.encode()).hexdigest()[:16],
-            "case_id": item.case_id,
-            "interaction_id": item.interaction_id,
-            "cluster_id": item.cluster_id,
-            "guided_by": guide,
-            "model": model,
-            "prompt_version": version,
-            "run_id": run_id,
-            "created_at": datetime.now(UTC),
-            **{k: None for k in ("diagnosis", "structure", "answer", "pattern", "pairwise")},
-            **{k: None for k in ("rule_failures", "error", "raw")},
-            **values,
-        }
-
-    async def one(item: _Item, pattern: str | None, guide: str | None) -> dict:
-        evidence = {
-            "signals": item.signals,
-            "judges": item.judges,
-            "llm_judge_evaluation": item.evaluation,
-        }
-        try:
-            outcome = await rewrite_answer(llm, item.context, item.original, evidence, pattern)
-            if outcome.result is None:
-                return row(
-                    item,
-                    guide,
-                    verification="rejected",
-                    verification_reason=outcome.error,
-                    raw=outcome.raw[:20_000],
-                )
-            repair = outcome.result
-            preference = await compare(llm, item.context, repair.answer, item.original)
-        except LLMCallFailed as exc:
-            return row(
-                item,
-                guide,
-                verification="failed",
-                verification_reason="call_failed",
-                error=str(exc)[:500],
-            )
-        except BudgetExhausted as exc:
-            return row(
-                item,
-                guide,
-                verification="failed",
-                verification_reason="budget_exhausted",
-                error=str(exc),
-            )
-        pairwise = json.dumps(
-            {
-                "preferred": preference.preferred,
-                "rewrite_as_a": preference.forward.result,
-                "rewrite_as_b": preference.backward.result,
-                "error": preference.error,
-            }
+    run = _RewriteRun(llm, run_id, model, version, len(items), progress)
+    groups = await asyncio.gather(
+        *(
+            _rewrite_cluster(run, members, settings.cluster_guidance)
+            for members in clusters.values()
         )
-        if preference.preferred == "first":
-            verification, reason = "chosen", "pairwise_prefers_rewrite"
-        else:
-            verification = "rejected"
-            reason = _PAIRWISE_REASONS.get(preference.preferred, f"pairwise: {preference.error}")
-        return row(
-            item,
-            guide,
-            diagnosis=repair.diagnosis,
-            structure=repair.structure,
-            answer=repair.answer,
-            pattern=repair.pattern,
-            pairwise=pairwise,
-            verification=verification,
-            verification_reason=reason,
-            raw=outcome.raw[:20_000],
-        )
-
-    finished = [0]  # cases done, across clusters (for progress)
-
-    async def cluster(members: list[_Item]) -> list[dict]:
-        pattern = guide = None
-        if settings.cluster_guidance:
-            pattern, guide = members[0].guide_pattern, members[0].guide_id
-        done = []
-        rest = members
-        if settings.cluster_guidance and pattern is None and len(members) > 1:
-            pilot = await one(members[0], None, None)
-            done.append(pilot)
-            rest = members[1:]
-            if pilot["verification"] == "chosen":
-                pattern, guide = pilot["pattern"], pilot["rewrite_id"]
-        done += await asyncio.gather(*(one(m, pattern, guide) for m in rest))
-        finished[0] += len(done)
-        if progress:
-            progress(finished[0], len(items))
-        return done
-
-    results = [r for group in await asyncio.gather(*map(cluster, clusters.values())) for r in group]
+    )
+    results = [r for group in groups for r in group]
     _check_rules(con, results, {i.case_id: i.request for i in items}, rules)
     return results
 

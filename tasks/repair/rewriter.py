@@ -5,7 +5,8 @@
 abstraction — the reusable pattern for the cluster (``<pattern>``). A prompt
 file (``tasks/repair/prompts/rewrite.md``, versioned by content hash), a
 :func:`build_messages`, a strict :func:`parse_rewrite` and a typed result, like
-the judges. One repaired case's pattern can guide the others of its cluster.
+the judges; with structured outputs, a JSON object with the same four fields. One
+repaired case's pattern can guide the others of its cluster.
 """
 
 from __future__ import annotations
@@ -16,20 +17,21 @@ from dataclasses import dataclass
 from tasks.llm.client import LLMClient
 from tasks.llm.prompting import (
     Outcome,
+    ReplyFormat,
     ReplyFormatError,
     as_data,
     as_turns,
     ask_with_repair,
+    json_string,
     template,
+    unfence,
 )
 from tasks.llm.prompting import prompt_version as _prompt_version
 
 PARTS = ("diagnosis", "structure", "answer", "pattern")
 ANSWER_FORMAT = "a non-empty corrected answer in the <answer> block"
-_REPLY = re.compile(
-    r"\s*" + r"\s*".join(rf"<{p}>(.*?)</{p}>" for p in PARTS) + r"\s*",
-    re.S,
-)
+_REPLY = re.compile(r"(.*?)".join(rf"<{p}>(.*?)</{p}>" for p in PARTS), re.S | re.I)
+_TAG = re.compile(r"</?[a-z_]+>", re.I)  # no tag of any kind outside the four blocks
 
 
 def prompt_version() -> str:
@@ -69,27 +71,55 @@ class Rewrite:
 
 
 def parse_rewrite(text: str) -> Rewrite:
-    """Parse a rewriter reply: exactly the four blocks, in order, nothing around them.
+    """Parse a rewriter reply: exactly the four blocks, in order. A code fence around the
+    reply, tag case and prose before, between or after the blocks (without tags) are
+    tolerated; the blocks' own text is kept as written.
 
     Raises:
         ReplyFormatError: With the problem, for the repair request.
     """
+    text = unfence(text)
     for part in PARTS:
-        opened, closed = text.count(f"<{part}>"), text.count(f"</{part}>")
+        opened = len(re.findall(rf"<{part}>", text, re.I))
+        closed = len(re.findall(rf"</{part}>", text, re.I))
         if opened != 1 or closed != 1:
             raise ReplyFormatError(
                 f"need one <{part}> block, found {opened} open and {closed} close"
             )
-    match = _REPLY.fullmatch(text)
+    match = _REPLY.search(text)
     if not match:
         raise ReplyFormatError(
-            "the blocks are not <diagnosis>, <structure>, <answer>, <pattern> in that order "
-            "with nothing around them"
+            "the blocks are not <diagnosis>, <structure>, <answer>, <pattern> in that order"
         )
-    parts = Rewrite(*(m.strip() for m in match.groups()))
+    between = match.groups()[1::2]
+    if _TAG.search(text[: match.start()] + text[match.end() :]) or any(map(_TAG.search, between)):
+        raise ReplyFormatError("tags outside the four blocks")
+    parts = Rewrite(*(m.strip() for m in match.groups()[::2]))
     if not parts.answer:
         raise ReplyFormatError("the <answer> block is empty")
     return parts
+
+
+def parse_rewrite_json(value: dict) -> Rewrite:
+    """A repair from a structured reply's four fields.
+
+    Raises:
+        ReplyFormatError: With the problem.
+    """
+    parts = Rewrite(*(json_string(value, p) for p in PARTS))
+    if not parts.answer:
+        raise ReplyFormatError("the JSON field answer is empty")
+    return parts
+
+
+REPLY = ReplyFormat(
+    name="rewrite",
+    properties={p: {"type": "string"} for p in PARTS},
+    parse_text=parse_rewrite,
+    parse_json=parse_rewrite_json,
+    answer_format=ANSWER_FORMAT,
+    repair_template="rewrite_repair",
+)
 
 
 async def rewrite_answer(
@@ -104,4 +134,4 @@ async def rewrite_answer(
     LLM call failures (after their retries) and budget exhaustion propagate.
     """
     messages = build_messages(conversation, answer, evidence, pattern)
-    return await ask_with_repair(llm, messages, parse_rewrite, ANSWER_FORMAT, "rewrite_repair")
+    return await ask_with_repair(llm, messages, REPLY)

@@ -4,5 +4,5 @@ DELETE FROM rewrites WHERE rewrite_id IN (SELECT rewrite_id FROM rewrites_arrow)
 INSERT INTO rewrites
 SELECT rewrite_id, case_id, interaction_id, cluster_id, 'llm', diagnosis, structure, answer,
     pattern, guided_by, model, prompt_version, NULL, verification, verification_reason,
-    pairwise::JSON, rule_failures, error, raw, run_id, created_at
+    pairwise::JSON, rule_failures, error, raw, run_id, created_at, reply_format
 FROM rewrites_arrow;

@@ -205,7 +205,8 @@ CREATE TABLE IF NOT EXISTS rewrites (
     error               VARCHAR,
     raw                 VARCHAR,
     run_id              VARCHAR NOT NULL,
-    created_at          TIMESTAMPTZ NOT NULL
+    created_at          TIMESTAMPTZ NOT NULL,
+    reply_format        VARCHAR            -- json_schema | text: how the rewriter's reply was read (llm)
 );
 
 -- Preference data (tasks/publish/build.py, tasks/publish/publish.py).

@@ -240,3 +240,25 @@ def test_calibration_queue_kappa_and_the_sole_evidence_cutoff(con):
     cases = {r[0] for r in con.execute("SELECT interaction_id FROM bad_cases").fetchall()}
     assert ids["silent_wrong"] not in cases, "an untrusted judge is not sole evidence"
     assert ids["complained"] in cases
+
+
+def test_each_row_records_the_reply_format_that_produced_it(con):
+    """Issue 19: a server honouring structured outputs gives json_schema rows; one refusing
+    them is asked once and gives text rows."""
+    from tests.llm_server import structured_sound_llm
+
+    build(con)
+    with LLMServer(structured_sound_llm) as server:
+        summary = run_judge(con, server)
+    formats = con.execute(
+        "SELECT DISTINCT evidence->>'reply_format' FROM judgments WHERE judge = 'llm:rubric'"
+    ).fetchall()
+    assert summary.verdicts == {"good": 4} and formats == [("json_schema",)]
+    con.execute("DELETE FROM judgments WHERE judge = 'llm:rubric'")
+    with LLMServer(structured_sound_llm, structured="refuse") as server:
+        summary = run_judge(con, server)
+    formats = con.execute(
+        "SELECT DISTINCT evidence->>'reply_format' FROM judgments WHERE judge = 'llm:rubric'"
+    ).fetchall()
+    assert summary.verdicts == {"good": 4} and formats == [("text",)]
+    assert summary.requests == 5, "one refused structured request, then text for all"

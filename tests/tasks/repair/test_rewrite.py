@@ -202,3 +202,14 @@ def test_expert_repairs_come_back_as_chosen_rewrites(con, tmp_path):
     assert status == {cases[0]: "repaired", cases[1]: "dropped"}
     again, _ = run(con, sound_llm, llm=False, run_id="r2")
     assert again.expert_repairs == 0, "collected once"
+
+
+def test_the_rewriters_reply_format_is_recorded(con):
+    """Issue 19: structured outputs where the server honours them; the row says which."""
+    from tests.llm_server import structured_sound_llm
+
+    cases = setup_cases(con, 2)
+    summary, seen = run(con, structured_sound_llm)
+    assert summary.chosen == 2 and all("response_format" in s.body for s in seen)
+    formats = con.execute("SELECT case_id, reply_format FROM rewrites").fetchall()
+    assert sorted(formats) == sorted((c, "json_schema") for c in cases)

@@ -26,8 +26,8 @@ def test_parse_the_four_parts():
     [
         ("Here is a better answer: ...", "need one <diagnosis> block"),
         (GOOD.replace("<pattern>", "").replace("</pattern>", ""), "need one <pattern> block"),
-        (GOOD + "\nHope this helps!", "nothing around them"),
-        ("Sure!\n" + GOOD, "nothing around them"),
+        (GOOD + "\n<note>Hope this helps!</note>", "tags outside the four blocks"),
+        ("<answer>OK</answer>\n" + GOOD, "need one <answer> block"),
         (
             GOOD.replace("<structure>", "<tmp>")
             .replace("</structure>", "</tmp>")
@@ -44,6 +44,12 @@ def test_parse_the_four_parts():
 def test_malformed_replies_are_rejected_with_the_problem(reply, problem):
     with pytest.raises(ReplyFormatError, match=problem):
         parse_rewrite(reply)
+
+
+def test_prose_around_the_blocks_and_a_fence_are_harmless():
+    # Issue 19: these were refused before; the blocks themselves are what counts.
+    for reply in (GOOD + "\nHope this helps!", "Sure!\n" + GOOD, f"```xml\n{GOOD}\n```"):
+        assert parse_rewrite(reply) == parse_rewrite(GOOD)
 
 
 def test_logged_text_and_the_cluster_pattern_are_data():
