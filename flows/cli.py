@@ -353,7 +353,8 @@ def _rl_prompts(args: argparse.Namespace) -> int:
 
 def _datasets(args: argparse.Namespace) -> int:
     from flows.config import load_config
-    from tasks.publish.publish import Store, diff_versions, list_versions, read_manifest
+    from tasks.publish.publish import diff_versions, list_versions, read_manifest
+    from tasks.publish.store import Store
 
     config = load_config(args.config, datasets=args.datasets)
     name = args.name or config.dataset_name

@@ -32,6 +32,7 @@ from tasks.evaluate.candidate import CandidateSettings, judge_fix, require_judge
 from tasks.llm.client import BudgetExhausted, LLMCallFailed, LLMClient, LLMSettings, resolve_llm
 from tasks.publish.build import MESSAGES
 from tasks.publish.sets import SetSummary, publish_set
+from tasks.publish.store import render_card
 from tasks.warehouse.db import connect, fetch_dicts, replace_rows, sql
 
 log = logging.getLogger(__name__)
@@ -265,33 +266,10 @@ def publish_rl_prompt_set(
     )
 
 
-def _card(manifest: dict) -> str:
+def _card(manifest: dict) -> bytes:
+    """The dataset card (``cards/rlset.md``) of an RL prompt set version."""
     low, high = manifest["band"]
-    return f"""---
-configs:
-- config_name: default
-  data_files:
-  - split: train
-    path: {RL_FILE}
-tags:
-- reinforcement-learning
-- grpo
-- curriculum
-- badcase-loop
----
-
-# {manifest["name"]} {manifest["version"]} (RL prompt set)
-
-Prompts the current model ({manifest["policy"]}) failed in production, kept only where it
-now passes {low:.0%}-{high:.0%} of {manifest["samples_per_prompt"]} sampled answers, in
-curriculum order (`rank` 1 is the easiest). For rewards: `reference` is the verified
-repair; `verifier` (JSON) names the original bad answer a good answer must beat and the
-rule judges it failed. No prompt here is in the regression eval set.
-
-- prompts: {manifest["rows"]}
-- content hash: `{manifest["content_hash"]}`
-- validation: {"passed" if manifest["validation"]["success"] else "FAILED"}
-"""
+    return render_card("rlset", manifest, data_file=RL_FILE, low=low, high=high)
 
 
 @task(name="calibrate-rl-prompts", cache_policy=NO_CACHE)
