@@ -29,7 +29,7 @@ import duckdb
 import pyarrow as pa
 
 from tasks.errors import BadcaseError
-from tasks.warehouse.db import fetch_dicts, sql, transaction
+from tasks.warehouse.db import arrow_view, fetch_dicts, sql, transaction
 
 log = logging.getLogger(__name__)
 
@@ -298,12 +298,8 @@ def import_review(con: duckdb.DuckDBPyConnection, path: str | Path) -> ImportSum
                 ]
             ),
         )
-        con.register("review_import_arrow", table)
-        try:
-            with transaction(con):
-                con.execute(sql("update_review_items"), {"import_file": str(path.resolve())})
-        finally:
-            con.unregister("review_import_arrow")
+        with arrow_view(con, "review_import_arrow", table), transaction(con):
+            con.execute(sql("update_review_items"), {"import_file": str(path.resolve())})
     by_kind = dict(Counter(u["kind"] for u in updates))
     log.info("imported %d review rows from %s", len(updates), path)
     return ImportSummary(str(path), len(records), len(updates), already, unreviewed, by_kind)
