@@ -64,6 +64,14 @@ def build_parser() -> argparse.ArgumentParser:
     schema = sub.add_parser("schema", help="print the JSON Schema of a log record kind")
     schema.add_argument("kind", choices=("interactions", "events"))
 
+    _add_review_parser(sub)
+    _add_serve_parser(sub)
+    _add_model_parsers(sub)
+    _add_datasets_parser(sub)
+    return parser
+
+
+def _add_review_parser(sub: argparse._SubParsersAction) -> None:
     review = sub.add_parser("review", help="the human review queue: export items, import work")
     review_sub = review.add_subparsers(dest="review_command", required=True, metavar="ACTION")
     export = review_sub.add_parser("export", help="write pending items as JSONL (+ CSV beside it)")
@@ -80,6 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
         action.add_argument("--warehouse", help="DuckDB warehouse file")
         action.add_argument("--config", help="TOML config file (flags override it)")
 
+
+def _add_serve_parser(sub: argparse._SubParsersAction) -> None:
     serve = sub.add_parser(
         "serve",
         help="run every deployment (nightly, on new logs, watcher, training) in one process",
@@ -89,6 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--datasets", help="root folder of published datasets")
     serve.add_argument("--config", help="TOML config file (flags override it)")
 
+
+def _add_model_parsers(sub: argparse._SubParsersAction) -> None:
+    """``evaluate`` (gate a candidate model) and ``rl-prompts`` (sample the current one)."""
     ev = sub.add_parser(
         "evaluate", help="replay the regression eval set to a candidate model and gate it"
     )
@@ -110,6 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
     rl.add_argument("--datasets", help="root of published datasets (rlsets/ goes beside it)")
     rl.add_argument("--config", help="TOML config file (flags override it)")
 
+
+def _add_datasets_parser(sub: argparse._SubParsersAction) -> None:
     ds = sub.add_parser("datasets", help="published preference sets: list, show, diff")
     ds_sub = ds.add_subparsers(dest="datasets_command", required=True, metavar="ACTION")
     ds_list = ds_sub.add_parser("list", help="every version, newest last, and quarantined ones")
@@ -123,7 +138,6 @@ def build_parser() -> argparse.ArgumentParser:
         action.add_argument("--name", help="dataset name (default: the config's dataset_name)")
         action.add_argument("--config", help="TOML config file (flags override it)")
         action.add_argument("--json", action="store_true", help="machine-readable output")
-    return parser
 
 
 def main(argv: list[str] | None = None) -> int:

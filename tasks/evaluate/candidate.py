@@ -365,6 +365,47 @@ def decide_candidate(
     n = len(judged_items)
     wins = sum(1 for r in judged_items if fixed[r["eval_id"]])
     fix_rate = round(wins / n, 4) if n else None
+    baseline, regressed, regression_rate = _regressions(con, evalset, candidate, clusters, gate)
+    reasons = _gate_reasons(n, fix_rate, regressed, gate)
+    decision = "reject" if reasons else "promote"
+    if decision == "promote":
+        reasons.append(
+            f"fix rate {fix_rate:.2f} >= {gate.min_fix_rate:.2f} and no previously fixed "
+            "cluster regressed"
+        )
+    evaluation = Evaluation(
+        evaluation_id=str(uuid.uuid4()),
+        candidate=candidate.name,
+        evalset=evalset,
+        items=items.num_rows,
+        judged=n,
+        fix_rate=fix_rate,
+        interval=wilson(wins, n),
+        regression_rate=regression_rate,
+        decision=decision,
+        reference_rate=round(matches / n, 4) if n else None,
+        reasons=reasons,
+        clusters=clusters,
+        categories=categories,
+        baseline=baseline,
+    )
+    _record_evaluation(con, evaluation, eval_hash)
+    log.info("candidate %s: %s (%s)", candidate.name, decision, "; ".join(reasons))
+    return evaluation
+
+
+def _regressions(
+    con: duckdb.DuckDBPyConnection,
+    evalset: str,
+    candidate: CandidateSettings,
+    clusters: list[dict],
+    gate: GateSettings,
+) -> tuple[str | None, list[dict], float | None]:
+    """Mark the clusters whose fix rate fell against the last promoted candidate.
+
+    Returns the last promoted evaluation (None for the first), the regressed
+    clusters and their share of the clusters compared.
+    """
     baseline_row = con.execute(
         sql("select_last_promoted"), {"evalset": evalset, "candidate": candidate.name}
     ).fetchone()
@@ -391,6 +432,13 @@ def decide_candidate(
         c for c in clusters if c["baseline"] is not None and c["judged"] >= gate.min_cluster_items
     ]
     regression_rate = round(len(regressed) / len(compared), 4) if compared else None
+    return baseline, regressed, regression_rate
+
+
+def _gate_reasons(
+    n: int, fix_rate: float | None, regressed: list[dict], gate: GateSettings
+) -> list[str]:
+    """Why the gate rejects the candidate (empty: it is promoted)."""
     reasons = []
     if n == 0:
         reasons.append("no answer could be judged")
@@ -401,52 +449,35 @@ def decide_candidate(
             f"cluster {c['key']} regressed: {c['baseline']:.2f} -> {c['rate']:.2f} "
             f"(more than {gate.max_cluster_regression:.2f})"
         )
-    decision = "reject" if reasons else "promote"
-    if decision == "promote":
-        reasons.append(
-            f"fix rate {fix_rate:.2f} >= {gate.min_fix_rate:.2f} and no previously fixed "
-            "cluster regressed"
-        )
-    evaluation = Evaluation(
-        evaluation_id=str(uuid.uuid4()),
-        candidate=candidate.name,
-        evalset=evalset,
-        items=items.num_rows,
-        judged=n,
-        fix_rate=fix_rate,
-        interval=wilson(wins, n),
-        regression_rate=regression_rate,
-        decision=decision,
-        reference_rate=round(matches / n, 4) if n else None,
-        reasons=reasons,
-        clusters=clusters,
-        categories=categories,
-        baseline=baseline,
-    )
+    return reasons
+
+
+def _record_evaluation(
+    con: duckdb.DuckDBPyConnection, evaluation: Evaluation, eval_hash: str
+) -> None:
+    """Store an evaluation in ``candidate_evaluations``."""
     with transaction(con):
         con.execute(
             sql("insert_candidate_evaluation"),
             {
                 "evaluation_id": evaluation.evaluation_id,
-                "candidate": candidate.name,
-                "evalset": evalset,
+                "candidate": evaluation.candidate,
+                "evalset": evaluation.evalset,
                 "eval_hash": eval_hash,
-                "items": items.num_rows,
-                "judged": n,
-                "fix_rate": fix_rate,
+                "items": evaluation.items,
+                "judged": evaluation.judged,
+                "fix_rate": evaluation.fix_rate,
                 "low": evaluation.interval[0] if evaluation.interval else None,
                 "high": evaluation.interval[1] if evaluation.interval else None,
-                "regression_rate": regression_rate,
+                "regression_rate": evaluation.regression_rate,
                 "reference_rate": evaluation.reference_rate,
-                "decision": decision,
-                "reasons": reasons,
-                "clusters": json.dumps(clusters),
-                "categories": json.dumps(categories),
+                "decision": evaluation.decision,
+                "reasons": evaluation.reasons,
+                "clusters": json.dumps(evaluation.clusters),
+                "categories": json.dumps(evaluation.categories),
                 "now": datetime.now(UTC),
             },
         )
-    log.info("candidate %s: %s (%s)", candidate.name, decision, "; ".join(reasons))
-    return evaluation
 
 
 def _rates(judged: list[dict], fixed: dict, column: str, items: pa.Table) -> list[dict]:

@@ -133,9 +133,48 @@ async def calibrate_prompts(
         for i in range(settings.samples)
         if (c["prompt_id"], i) not in done
     ]
+    rows, notice = await _sample(todo, policy, judge)
+    replace_rows(con, rows, "delete_rl_sample_errors", "insert_rl_samples", {"policy": policy.name})
+    for r in rows:
+        if r["passed"] is not None:
+            done[(r["case_id"], r["sample"])] = r["passed"]
+    kept, easy, hard, unsettled = _keep_band(candidates, done, settings)
+    table = _rl_table(kept, settings, judge.target.model)
+    summary = CalibrationSummary(
+        prompts=len(candidates),
+        samples=len(rows),
+        cached=cached,
+        passed=sum(1 for r in rows if r["passed"]),
+        errors=sum(1 for r in rows if r["error"]),
+        kept=len(kept),
+        too_easy=easy,
+        too_hard=hard,
+        unsettled=unsettled,
+        budget_notice=notice,
+    )
+    log.info(
+        "rl prompts: %d candidates, %d kept in %s, %d too easy, %d too hard, %d unsettled",
+        len(candidates),
+        len(kept),
+        settings.band,
+        easy,
+        hard,
+        unsettled,
+    )
+    return summary, table
+
+
+async def _sample(
+    todo: list[tuple[dict, int]], policy: CandidateSettings, judge: LLMClient
+) -> tuple[list[dict], str | None]:
+    """Ask the policy for each (prompt, sample number) and judge whether it fixes the case.
+
+    Returns the ``rl_samples`` rows and the notice of a spent budget (the rest is
+    sampled next build).
+    """
     target, llm_settings = policy.target()
     rows: list[dict] = []
-    notices: list[str] = []  # a spent budget: the rest is sampled next build
+    notices: list[str] = []
     async with LLMClient(target, llm_settings) as llm:
 
         async def one(c: dict, i: int) -> None:
@@ -165,11 +204,14 @@ async def calibrate_prompts(
             rows.append(row)
 
         await asyncio.gather(*(one(c, i) for c, i in todo))
-    notice = notices[0] if notices else None
-    replace_rows(con, rows, "delete_rl_sample_errors", "insert_rl_samples", {"policy": policy.name})
-    for r in rows:
-        if r["passed"] is not None:
-            done[(r["case_id"], r["sample"])] = r["passed"]
+    return rows, notices[0] if notices else None
+
+
+def _keep_band(
+    candidates: list[dict], done: dict[tuple[str, int], bool], settings: RLSettings
+) -> tuple[list[tuple[dict, float]], int, int, int]:
+    """The prompts whose pass rate is inside the band, easiest first, with the counts of
+    those too easy, too hard and not fully sampled yet."""
     low, high = settings.band
     kept, easy, hard, unsettled = [], 0, 0, 0
     for c in candidates:
@@ -185,7 +227,12 @@ async def calibrate_prompts(
         else:
             kept.append((c, rate))
     kept.sort(key=lambda cr: (-cr[1], cr[0]["prompt_id"]))  # curriculum: easiest first
-    table = pa.Table.from_pylist(
+    return kept, easy, hard, unsettled
+
+
+def _rl_table(kept: list[tuple[dict, float]], settings: RLSettings, judge_model: str) -> pa.Table:
+    """The RL set rows: prompt, reference, verifier spec, pass rate and curriculum rank."""
+    return pa.Table.from_pylist(
         [
             {
                 "prompt_id": c["prompt_id"],
@@ -198,7 +245,7 @@ async def calibrate_prompts(
                         "rules_failed_by_original": [
                             j for j in (c["judges"] or []) if j.startswith("rule:")
                         ],
-                        "judge_model": judge.target.model,
+                        "judge_model": judge_model,
                     },
                     ensure_ascii=False,
                 ),
@@ -213,28 +260,6 @@ async def calibrate_prompts(
         ],
         schema=RL_SCHEMA,
     )
-    summary = CalibrationSummary(
-        prompts=len(candidates),
-        samples=len(rows),
-        cached=cached,
-        passed=sum(1 for r in rows if r["passed"]),
-        errors=sum(1 for r in rows if r["error"]),
-        kept=len(kept),
-        too_easy=easy,
-        too_hard=hard,
-        unsettled=unsettled,
-        budget_notice=notice,
-    )
-    log.info(
-        "rl prompts: %d candidates, %d kept in %s, %d too easy, %d too hard, %d unsettled",
-        len(candidates),
-        len(kept),
-        settings.band,
-        easy,
-        hard,
-        unsettled,
-    )
-    return summary, table
 
 
 def publish_rl_prompt_set(
