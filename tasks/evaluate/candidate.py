@@ -22,11 +22,11 @@ import asyncio
 import json
 import logging
 import math
-import os
 import uuid
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import ClassVar
 
 import duckdb
 import pyarrow as pa
@@ -39,10 +39,12 @@ from tasks.judge.pairwise import compare
 from tasks.judge.rubric import judge_answer
 from tasks.llm.client import (
     BudgetExhausted,
+    EndpointSettings,
     LLMCallFailed,
     LLMClient,
     LLMSettings,
     LLMTarget,
+    resolve_endpoint,
     resolve_llm,
 )
 from tasks.warehouse.db import connect, fetch_dicts, replace_rows, sql, transaction
@@ -50,10 +52,10 @@ from tasks.warehouse.db import connect, fetch_dicts, replace_rows, sql, transact
 log = logging.getLogger(__name__)
 
 
-class CandidateSettings(BaseModel):
+class CandidateSettings(EndpointSettings):
     """The candidate model: any OpenAI-compatible endpoint (vLLM, TGI, a hosted API)."""
 
-    model_config = ConfigDict(extra="forbid")
+    key_required: ClassVar[bool] = False
 
     base_url: str = Field(description="The candidate's OpenAI-compatible base URL.")
     model: str = Field(description="The model name to ask for.")
@@ -62,29 +64,17 @@ class CandidateSettings(BaseModel):
         description="Environment variable with the candidate's key (unset: 'EMPTY', as local "
         "servers expect).",
     )
-    concurrency: int = Field(8, ge=1, description="Requests in flight at once.")
     timeout_s: float = Field(120.0, gt=0)
-    max_retries: int = Field(4, ge=0)
     max_requests: int | None = Field(10_000, ge=1, description="Request budget per evaluation.")
-    max_output_tokens: int = Field(1024, ge=1)
-    temperature: float = Field(0.0, ge=0, le=2)
+    max_tokens: int | None = Field(None, ge=1, description="Token budget per evaluation.")
 
     @property
     def name(self) -> str:
         return f"{self.model}@{self.base_url}"
 
-    def target(self) -> tuple[LLMTarget, LLMSettings]:
-        key = os.environ.get(self.api_key_env, "").strip() or "EMPTY"
-        settings = LLMSettings(
-            concurrency=self.concurrency,
-            timeout_s=self.timeout_s,
-            max_retries=self.max_retries,
-            max_requests=self.max_requests,
-            max_tokens=None,
-            max_output_tokens=self.max_output_tokens,
-            temperature=self.temperature,
-        )
-        return LLMTarget(self.base_url, self.model, key), settings
+    def target(self) -> tuple[LLMTarget, CandidateSettings]:
+        """The resolved endpoint, and these settings for its :class:`LLMClient`."""
+        return resolve_endpoint(self), self
 
 
 class GateSettings(BaseModel):

@@ -83,6 +83,12 @@ class RLSettings(BaseModel):
         return self
 
     def policy(self) -> CandidateSettings | None:
+        """The policy as an endpoint (its key: ``$CANDIDATE_API_KEY``), or None when unset.
+
+        ``policy_base_url`` and ``policy_model`` stay flat ``[rl]`` keys (configs
+        already written keep loading); the endpoint they make resolves its key
+        like every other (:func:`tasks.llm.client.resolve_endpoint`).
+        """
         if not (self.policy_base_url and self.policy_model):
             return None
         return CandidateSettings(
