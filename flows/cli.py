@@ -64,6 +64,14 @@ def build_parser() -> argparse.ArgumentParser:
     schema = sub.add_parser("schema", help="print the JSON Schema of a log record kind")
     schema.add_argument("kind", choices=("interactions", "events"))
 
+    _add_review_parser(sub)
+    _add_serve_parser(sub)
+    _add_model_parsers(sub)
+    _add_datasets_parser(sub)
+    return parser
+
+
+def _add_review_parser(sub: argparse._SubParsersAction) -> None:
     review = sub.add_parser("review", help="the human review queue: export items, import work")
     review_sub = review.add_subparsers(dest="review_command", required=True, metavar="ACTION")
     export = review_sub.add_parser("export", help="write pending items as JSONL (+ CSV beside it)")
@@ -80,6 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
         action.add_argument("--warehouse", help="DuckDB warehouse file")
         action.add_argument("--config", help="TOML config file (flags override it)")
 
+
+def _add_serve_parser(sub: argparse._SubParsersAction) -> None:
     serve = sub.add_parser(
         "serve",
         help="run every deployment (nightly, on new logs, watcher, training) in one process",
@@ -89,6 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--datasets", help="root folder of published datasets")
     serve.add_argument("--config", help="TOML config file (flags override it)")
 
+
+def _add_model_parsers(sub: argparse._SubParsersAction) -> None:
+    """``evaluate`` (gate a candidate model) and ``rl-prompts`` (sample the current one)."""
     ev = sub.add_parser(
         "evaluate", help="replay the regression eval set to a candidate model and gate it"
     )
@@ -110,6 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
     rl.add_argument("--datasets", help="root of published datasets (rlsets/ goes beside it)")
     rl.add_argument("--config", help="TOML config file (flags override it)")
 
+
+def _add_datasets_parser(sub: argparse._SubParsersAction) -> None:
     ds = sub.add_parser("datasets", help="published preference sets: list, show, diff")
     ds_sub = ds.add_subparsers(dest="datasets_command", required=True, metavar="ACTION")
     ds_list = ds_sub.add_parser("list", help="every version, newest last, and quarantined ones")
@@ -123,7 +138,6 @@ def build_parser() -> argparse.ArgumentParser:
         action.add_argument("--name", help="dataset name (default: the config's dataset_name)")
         action.add_argument("--config", help="TOML config file (flags override it)")
         action.add_argument("--json", action="store_true", help="machine-readable output")
-    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -228,99 +242,10 @@ def _execute(config) -> int:
 
 
 def _report(summary) -> None:
-    ing = summary.ingest
+    from flows.report import RunReport
+
     _say("")
-    _say(f"run {summary.run_id}: {summary.status}")
-    _say(
-        f"ingest: {ing.files_new} new, {ing.files_changed} changed, {ing.files_unchanged} "
-        f"unchanged files; {ing.records_read} records read = {ing.inserted} inserted + "
-        f"{ing.duplicates} duplicates + {ing.quarantined} quarantined"
-    )
-    _say(
-        f"  interactions: {ing.interactions.inserted} inserted, {ing.interactions.duplicates} "
-        f"duplicates, {ing.interactions.quarantined} quarantined"
-    )
-    _say(
-        f"  events: {ing.events.inserted} inserted, {ing.events.duplicates} duplicates, "
-        f"{ing.events.quarantined} quarantined"
-    )
-    if ing.quarantine_reasons:
-        reasons = ", ".join(f"{r} {n}" for r, n in ing.quarantine_reasons.items())
-        _say(f"  quarantined by reason: {reasons}")
-    if ing.files_quarantined:
-        _say(f"  whole files quarantined (empty or unreadable): {ing.files_quarantined}")
-    mine = summary.mining
-    _say(
-        f"signals: {summary.signals.signals} over {mine.conversations} conversations; "
-        f"rule judges fired {summary.judges.fired} times"
-    )
-    llm = summary.llm_judge
-    if llm.ran:
-        verdicts = ", ".join(f"{k} {n}" for k, n in llm.verdicts.items()) or "none"
-        _say(
-            f"LLM judge ({llm.model}): {llm.selected} judged, {llm.cached} cached; verdicts "
-            f"{verdicts}; {llm.parse_errors} parse errors, "
-            f"{sum(llm.call_failures.values())} failed calls; {llm.queued_for_calibration} "
-            "sent to people for calibration"
-        )
-        if llm.budget_notice:
-            _say(f"  stopped early: {llm.budget_notice}")
-    else:
-        _say(
-            "LLM judges: skipped ("
-            + ("no LLM configured" if llm.notice and "no LLM" in llm.notice else "disabled")
-            + ")"
-        )
-    for key in mine.untrusted_judges:
-        _say(f"  judge {key} disagrees with people: not counted as sole evidence")
-    _say(
-        f"mining: {mine.bad_cases} bad cases ({mine.near_misses} near misses) in "
-        f"{mine.clusters} clusters"
-    )
-    routing, rewrite = summary.routing, summary.rewrite
-    routes = ", ".join(f"{k} {n}" for k, n in routing.by_route.items()) or "none new"
-    _say(f"routing: {routes}; {routing.queued_for_experts} queued for experts")
-    if rewrite.llm_ran:
-        _say(
-            f"rewrites: {rewrite.chosen} chosen, {rewrite.rejected} rejected (to experts), "
-            f"{rewrite.failed} failed calls"
-        )
-    if rewrite.expert_repairs or rewrite.expert_no_repair:
-        _say(
-            f"expert repairs collected: {rewrite.expert_repairs}; found acceptable: "
-            f"{rewrite.expert_no_repair}"
-        )
-    build, publish = summary.build, summary.publish
-    _say(
-        f"pairs: {build.new_pairs} new, {build.eligible} eligible; left out: "
-        + (", ".join(f"{k} {n}" for k, n in build.excluded.items()) or "none")
-    )
-    if publish.status == "published":
-        _say(
-            f"published {publish.version}: {publish.pairs} pairs ({publish.added} added, "
-            f"{publish.removed} removed), {publish.kto_rows} KTO rows at {publish.path}"
-        )
-    elif publish.status == "unchanged":
-        _say(f"dataset unchanged since {publish.version}: nothing new published")
-    elif publish.status == "empty":
-        _say("dataset: no repaired pairs yet, nothing published")
-    ev = summary.evalset
-    if ev.status in ("published", "unchanged", "quarantined"):
-        _say(
-            f"regression eval set: {ev.status} {ev.version}, {ev.rows} held-out cases at {ev.path}"
-        )
-    else:
-        _say("regression eval set: no held-out cases yet")
-    tr = summary.trends
-    if tr.path:
-        _say(
-            f"trends: {tr.nights} nights, bad-case rate {tr.bad_case_rate:.2%} on {tr.last_night}; "
-            "clusters " + ", ".join(f"{k} {n}" for k, n in tr.clusters.items())
-        )
-        _say(f"  charts: {tr.path}/index.html")
-    for c in mine.top_clusters[:3]:
-        _say(f"  {c['scene']:<8} {c['size']:>6} cases  {str(c['example_request'])[:70]}")
-    _say(f"warehouse: {summary.warehouse}")
+    _say(RunReport.from_summary(summary).to_text())
 
 
 def _review(args: argparse.Namespace) -> int:
@@ -442,7 +367,8 @@ def _rl_prompts(args: argparse.Namespace) -> int:
 
 def _datasets(args: argparse.Namespace) -> int:
     from flows.config import load_config
-    from tasks.publish.publish import Store, diff_versions, list_versions, read_manifest
+    from tasks.publish.publish import diff_versions, list_versions, read_manifest
+    from tasks.publish.store import Store
 
     config = load_config(args.config, datasets=args.datasets)
     name = args.name or config.dataset_name

@@ -20,7 +20,8 @@ from prefect import flow, get_run_logger
 from prefect.events import emit_event
 
 from tasks.errors import BadcaseError
-from tasks.publish.publish import DATA_FILE, KTO_FILE, Store
+from tasks.publish.publish import DATA_FILE, KTO_FILE
+from tasks.publish.store import Store
 
 FLOW_NAME = "train-on-preference-set"
 TRAINED_EVENT = "badcase.model.trained"

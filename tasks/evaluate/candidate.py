@@ -22,11 +22,11 @@ import asyncio
 import json
 import logging
 import math
-import os
 import uuid
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import ClassVar
 
 import duckdb
 import pyarrow as pa
@@ -39,10 +39,12 @@ from tasks.judge.pairwise import compare
 from tasks.judge.rubric import judge_answer
 from tasks.llm.client import (
     BudgetExhausted,
+    EndpointSettings,
     LLMCallFailed,
     LLMClient,
     LLMSettings,
     LLMTarget,
+    resolve_endpoint,
     resolve_llm,
 )
 from tasks.warehouse.db import connect, fetch_dicts, replace_rows, sql, transaction
@@ -50,10 +52,10 @@ from tasks.warehouse.db import connect, fetch_dicts, replace_rows, sql, transact
 log = logging.getLogger(__name__)
 
 
-class CandidateSettings(BaseModel):
+class CandidateSettings(EndpointSettings):
     """The candidate model: any OpenAI-compatible endpoint (vLLM, TGI, a hosted API)."""
 
-    model_config = ConfigDict(extra="forbid")
+    key_required: ClassVar[bool] = False
 
     base_url: str = Field(description="The candidate's OpenAI-compatible base URL.")
     model: str = Field(description="The model name to ask for.")
@@ -62,29 +64,17 @@ class CandidateSettings(BaseModel):
         description="Environment variable with the candidate's key (unset: 'EMPTY', as local "
         "servers expect).",
     )
-    concurrency: int = Field(8, ge=1, description="Requests in flight at once.")
     timeout_s: float = Field(120.0, gt=0)
-    max_retries: int = Field(4, ge=0)
     max_requests: int | None = Field(10_000, ge=1, description="Request budget per evaluation.")
-    max_output_tokens: int = Field(1024, ge=1)
-    temperature: float = Field(0.0, ge=0, le=2)
+    max_tokens: int | None = Field(None, ge=1, description="Token budget per evaluation.")
 
     @property
     def name(self) -> str:
         return f"{self.model}@{self.base_url}"
 
-    def target(self) -> tuple[LLMTarget, LLMSettings]:
-        key = os.environ.get(self.api_key_env, "").strip() or "EMPTY"
-        settings = LLMSettings(
-            concurrency=self.concurrency,
-            timeout_s=self.timeout_s,
-            max_retries=self.max_retries,
-            max_requests=self.max_requests,
-            max_tokens=None,
-            max_output_tokens=self.max_output_tokens,
-            temperature=self.temperature,
-        )
-        return LLMTarget(self.base_url, self.model, key), settings
+    def target(self) -> tuple[LLMTarget, CandidateSettings]:
+        """The resolved endpoint, and these settings for its :class:`LLMClient`."""
+        return resolve_endpoint(self), self
 
 
 class GateSettings(BaseModel):
@@ -365,6 +355,47 @@ def decide_candidate(
     n = len(judged_items)
     wins = sum(1 for r in judged_items if fixed[r["eval_id"]])
     fix_rate = round(wins / n, 4) if n else None
+    baseline, regressed, regression_rate = _regressions(con, evalset, candidate, clusters, gate)
+    reasons = _gate_reasons(n, fix_rate, regressed, gate)
+    decision = "reject" if reasons else "promote"
+    if decision == "promote":
+        reasons.append(
+            f"fix rate {fix_rate:.2f} >= {gate.min_fix_rate:.2f} and no previously fixed "
+            "cluster regressed"
+        )
+    evaluation = Evaluation(
+        evaluation_id=str(uuid.uuid4()),
+        candidate=candidate.name,
+        evalset=evalset,
+        items=items.num_rows,
+        judged=n,
+        fix_rate=fix_rate,
+        interval=wilson(wins, n),
+        regression_rate=regression_rate,
+        decision=decision,
+        reference_rate=round(matches / n, 4) if n else None,
+        reasons=reasons,
+        clusters=clusters,
+        categories=categories,
+        baseline=baseline,
+    )
+    _record_evaluation(con, evaluation, eval_hash)
+    log.info("candidate %s: %s (%s)", candidate.name, decision, "; ".join(reasons))
+    return evaluation
+
+
+def _regressions(
+    con: duckdb.DuckDBPyConnection,
+    evalset: str,
+    candidate: CandidateSettings,
+    clusters: list[dict],
+    gate: GateSettings,
+) -> tuple[str | None, list[dict], float | None]:
+    """Mark the clusters whose fix rate fell against the last promoted candidate.
+
+    Returns the last promoted evaluation (None for the first), the regressed
+    clusters and their share of the clusters compared.
+    """
     baseline_row = con.execute(
         sql("select_last_promoted"), {"evalset": evalset, "candidate": candidate.name}
     ).fetchone()
@@ -391,6 +422,13 @@ def decide_candidate(
         c for c in clusters if c["baseline"] is not None and c["judged"] >= gate.min_cluster_items
     ]
     regression_rate = round(len(regressed) / len(compared), 4) if compared else None
+    return baseline, regressed, regression_rate
+
+
+def _gate_reasons(
+    n: int, fix_rate: float | None, regressed: list[dict], gate: GateSettings
+) -> list[str]:
+    """Why the gate rejects the candidate (empty: it is promoted)."""
     reasons = []
     if n == 0:
         reasons.append("no answer could be judged")
@@ -401,52 +439,35 @@ def decide_candidate(
             f"cluster {c['key']} regressed: {c['baseline']:.2f} -> {c['rate']:.2f} "
             f"(more than {gate.max_cluster_regression:.2f})"
         )
-    decision = "reject" if reasons else "promote"
-    if decision == "promote":
-        reasons.append(
-            f"fix rate {fix_rate:.2f} >= {gate.min_fix_rate:.2f} and no previously fixed "
-            "cluster regressed"
-        )
-    evaluation = Evaluation(
-        evaluation_id=str(uuid.uuid4()),
-        candidate=candidate.name,
-        evalset=evalset,
-        items=items.num_rows,
-        judged=n,
-        fix_rate=fix_rate,
-        interval=wilson(wins, n),
-        regression_rate=regression_rate,
-        decision=decision,
-        reference_rate=round(matches / n, 4) if n else None,
-        reasons=reasons,
-        clusters=clusters,
-        categories=categories,
-        baseline=baseline,
-    )
+    return reasons
+
+
+def _record_evaluation(
+    con: duckdb.DuckDBPyConnection, evaluation: Evaluation, eval_hash: str
+) -> None:
+    """Store an evaluation in ``candidate_evaluations``."""
     with transaction(con):
         con.execute(
             sql("insert_candidate_evaluation"),
             {
                 "evaluation_id": evaluation.evaluation_id,
-                "candidate": candidate.name,
-                "evalset": evalset,
+                "candidate": evaluation.candidate,
+                "evalset": evaluation.evalset,
                 "eval_hash": eval_hash,
-                "items": items.num_rows,
-                "judged": n,
-                "fix_rate": fix_rate,
+                "items": evaluation.items,
+                "judged": evaluation.judged,
+                "fix_rate": evaluation.fix_rate,
                 "low": evaluation.interval[0] if evaluation.interval else None,
                 "high": evaluation.interval[1] if evaluation.interval else None,
-                "regression_rate": regression_rate,
+                "regression_rate": evaluation.regression_rate,
                 "reference_rate": evaluation.reference_rate,
-                "decision": decision,
-                "reasons": reasons,
-                "clusters": json.dumps(clusters),
-                "categories": json.dumps(categories),
+                "decision": evaluation.decision,
+                "reasons": evaluation.reasons,
+                "clusters": json.dumps(evaluation.clusters),
+                "categories": json.dumps(evaluation.categories),
                 "now": datetime.now(UTC),
             },
         )
-    log.info("candidate %s: %s (%s)", candidate.name, decision, "; ".join(reasons))
-    return evaluation
 
 
 def _rates(judged: list[dict], fixed: dict, column: str, items: pa.Table) -> list[dict]:

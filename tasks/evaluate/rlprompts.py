@@ -32,6 +32,7 @@ from tasks.evaluate.candidate import CandidateSettings, judge_fix, require_judge
 from tasks.llm.client import BudgetExhausted, LLMCallFailed, LLMClient, LLMSettings, resolve_llm
 from tasks.publish.build import MESSAGES
 from tasks.publish.sets import SetSummary, publish_set
+from tasks.publish.store import render_card
 from tasks.warehouse.db import connect, fetch_dicts, replace_rows, sql
 
 log = logging.getLogger(__name__)
@@ -82,6 +83,12 @@ class RLSettings(BaseModel):
         return self
 
     def policy(self) -> CandidateSettings | None:
+        """The policy as an endpoint (its key: ``$CANDIDATE_API_KEY``), or None when unset.
+
+        ``policy_base_url`` and ``policy_model`` stay flat ``[rl]`` keys (configs
+        already written keep loading); the endpoint they make resolves its key
+        like every other (:func:`tasks.llm.client.resolve_endpoint`).
+        """
         if not (self.policy_base_url and self.policy_model):
             return None
         return CandidateSettings(
@@ -132,9 +139,48 @@ async def calibrate_prompts(
         for i in range(settings.samples)
         if (c["prompt_id"], i) not in done
     ]
+    rows, notice = await _sample(todo, policy, judge)
+    replace_rows(con, rows, "delete_rl_sample_errors", "insert_rl_samples", {"policy": policy.name})
+    for r in rows:
+        if r["passed"] is not None:
+            done[(r["case_id"], r["sample"])] = r["passed"]
+    kept, easy, hard, unsettled = _keep_band(candidates, done, settings)
+    table = _rl_table(kept, settings, judge.target.model)
+    summary = CalibrationSummary(
+        prompts=len(candidates),
+        samples=len(rows),
+        cached=cached,
+        passed=sum(1 for r in rows if r["passed"]),
+        errors=sum(1 for r in rows if r["error"]),
+        kept=len(kept),
+        too_easy=easy,
+        too_hard=hard,
+        unsettled=unsettled,
+        budget_notice=notice,
+    )
+    log.info(
+        "rl prompts: %d candidates, %d kept in %s, %d too easy, %d too hard, %d unsettled",
+        len(candidates),
+        len(kept),
+        settings.band,
+        easy,
+        hard,
+        unsettled,
+    )
+    return summary, table
+
+
+async def _sample(
+    todo: list[tuple[dict, int]], policy: CandidateSettings, judge: LLMClient
+) -> tuple[list[dict], str | None]:
+    """Ask the policy for each (prompt, sample number) and judge whether it fixes the case.
+
+    Returns the ``rl_samples`` rows and the notice of a spent budget (the rest is
+    sampled next build).
+    """
     target, llm_settings = policy.target()
     rows: list[dict] = []
-    notices: list[str] = []  # a spent budget: the rest is sampled next build
+    notices: list[str] = []
     async with LLMClient(target, llm_settings) as llm:
 
         async def one(c: dict, i: int) -> None:
@@ -164,11 +210,14 @@ async def calibrate_prompts(
             rows.append(row)
 
         await asyncio.gather(*(one(c, i) for c, i in todo))
-    notice = notices[0] if notices else None
-    replace_rows(con, rows, "delete_rl_sample_errors", "insert_rl_samples", {"policy": policy.name})
-    for r in rows:
-        if r["passed"] is not None:
-            done[(r["case_id"], r["sample"])] = r["passed"]
+    return rows, notices[0] if notices else None
+
+
+def _keep_band(
+    candidates: list[dict], done: dict[tuple[str, int], bool], settings: RLSettings
+) -> tuple[list[tuple[dict, float]], int, int, int]:
+    """The prompts whose pass rate is inside the band, easiest first, with the counts of
+    those too easy, too hard and not fully sampled yet."""
     low, high = settings.band
     kept, easy, hard, unsettled = [], 0, 0, 0
     for c in candidates:
@@ -184,7 +233,12 @@ async def calibrate_prompts(
         else:
             kept.append((c, rate))
     kept.sort(key=lambda cr: (-cr[1], cr[0]["prompt_id"]))  # curriculum: easiest first
-    table = pa.Table.from_pylist(
+    return kept, easy, hard, unsettled
+
+
+def _rl_table(kept: list[tuple[dict, float]], settings: RLSettings, judge_model: str) -> pa.Table:
+    """The RL set rows: prompt, reference, verifier spec, pass rate and curriculum rank."""
+    return pa.Table.from_pylist(
         [
             {
                 "prompt_id": c["prompt_id"],
@@ -197,7 +251,7 @@ async def calibrate_prompts(
                         "rules_failed_by_original": [
                             j for j in (c["judges"] or []) if j.startswith("rule:")
                         ],
-                        "judge_model": judge.target.model,
+                        "judge_model": judge_model,
                     },
                     ensure_ascii=False,
                 ),
@@ -212,28 +266,6 @@ async def calibrate_prompts(
         ],
         schema=RL_SCHEMA,
     )
-    summary = CalibrationSummary(
-        prompts=len(candidates),
-        samples=len(rows),
-        cached=cached,
-        passed=sum(1 for r in rows if r["passed"]),
-        errors=sum(1 for r in rows if r["error"]),
-        kept=len(kept),
-        too_easy=easy,
-        too_hard=hard,
-        unsettled=unsettled,
-        budget_notice=notice,
-    )
-    log.info(
-        "rl prompts: %d candidates, %d kept in %s, %d too easy, %d too hard, %d unsettled",
-        len(candidates),
-        len(kept),
-        settings.band,
-        easy,
-        hard,
-        unsettled,
-    )
-    return summary, table
 
 
 def publish_rl_prompt_set(
@@ -265,33 +297,10 @@ def publish_rl_prompt_set(
     )
 
 
-def _card(manifest: dict) -> str:
+def _card(manifest: dict) -> bytes:
+    """The dataset card (``cards/rlset.md``) of an RL prompt set version."""
     low, high = manifest["band"]
-    return f"""---
-configs:
-- config_name: default
-  data_files:
-  - split: train
-    path: {RL_FILE}
-tags:
-- reinforcement-learning
-- grpo
-- curriculum
-- badcase-loop
----
-
-# {manifest["name"]} {manifest["version"]} (RL prompt set)
-
-Prompts the current model ({manifest["policy"]}) failed in production, kept only where it
-now passes {low:.0%}-{high:.0%} of {manifest["samples_per_prompt"]} sampled answers, in
-curriculum order (`rank` 1 is the easiest). For rewards: `reference` is the verified
-repair; `verifier` (JSON) names the original bad answer a good answer must beat and the
-rule judges it failed. No prompt here is in the regression eval set.
-
-- prompts: {manifest["rows"]}
-- content hash: `{manifest["content_hash"]}`
-- validation: {"passed" if manifest["validation"]["success"] else "FAILED"}
-"""
+    return render_card("rlset", manifest, data_file=RL_FILE, low=low, high=high)
 
 
 @task(name="calibrate-rl-prompts", cache_policy=NO_CACHE)

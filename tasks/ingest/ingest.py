@@ -345,7 +345,32 @@ def ingest_logs(
             sha_of_ingested.setdefault(digest, f.path)
             todo.append((f, digest, prev is not None))
         results = _ingest_files(con, todo, run_id, settings)
+    summary = _summarise(con, run_id, files, ignored, todo, results, unchanged, duplicate)
+    log.info(
+        "ingest: %d records read, %d inserted, %d duplicates, %d quarantined (%d files new, "
+        "%d changed, %d unchanged)",
+        summary.records_read,
+        summary.inserted,
+        summary.duplicates,
+        summary.quarantined,
+        summary.files_new,
+        summary.files_changed,
+        summary.files_unchanged,
+    )
+    return summary
 
+
+def _summarise(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    files: list[LandedFile],
+    ignored: list[tuple[str, str]],
+    todo: list[tuple[LandedFile, Digest, bool]],
+    results: dict[str, _FileResult],
+    unchanged: int,
+    duplicate: int,
+) -> IngestSummary:
+    """The run's counts per file and per kind of record, and the quarantine reasons."""
     fast_files = sum(1 for r in results.values() if r.parse_path == "fast")
     careful_files = sum(1 for r in results.values() if r.parse_path == "careful")
     per_kind = {
@@ -373,17 +398,6 @@ def ingest_logs(
         interactions=per_kind["interactions"],
         events=per_kind["events"],
         quarantine_reasons=reasons,
-    )
-    log.info(
-        "ingest: %d records read, %d inserted, %d duplicates, %d quarantined (%d files new, "
-        "%d changed, %d unchanged)",
-        summary.records_read,
-        summary.inserted,
-        summary.duplicates,
-        summary.quarantined,
-        summary.files_new,
-        summary.files_changed,
-        summary.files_unchanged,
     )
     return summary
 

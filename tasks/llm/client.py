@@ -22,7 +22,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import openai
 from pydantic import BaseModel, ConfigDict, Field
@@ -57,15 +57,29 @@ class BudgetExhausted(LLMError):
     """The run's LLM budget is spent: the stage stops cleanly and says so."""
 
 
-class LLMSettings(BaseModel):
-    """Which server and model, and how hard to use them."""
+class EndpointSettings(BaseModel):
+    """One OpenAI-compatible endpoint: where, which model, whose key, and how hard to use it.
+
+    The judge and rewriter (:class:`LLMSettings`), a candidate model and the
+    policy of the RL prompt sets (``CandidateSettings``) are all endpoints; their
+    keys are found by one function, :func:`resolve_endpoint`. A kind of endpoint
+    says, in class variables, where to look when a field is unset.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
-    base_url: str | None = Field(
-        None, description="OpenAI-compatible base URL; default: $OPENAI_BASE_URL, else OpenAI."
-    )
-    model: str | None = Field(None, description="Model name; default: $BADCASE_LLM_MODEL.")
+    base_url_env: ClassVar[str | None] = None
+    """Environment variable with the base URL when ``base_url`` is unset."""
+    model_env: ClassVar[str | None] = None
+    """Environment variable with the model name when ``model`` is unset."""
+    default_model: ClassVar[str | None] = None
+    """The model when neither ``model`` nor ``model_env`` names one."""
+    key_required: ClassVar[bool] = True
+    """Without a key there is no endpoint (offline); else ``EMPTY`` is sent, as local
+    servers expect."""
+
+    base_url: str | None = Field(None, description="OpenAI-compatible base URL.")
+    model: str | None = Field(None, description="Model name.")
     api_key_env: str = Field(
         "OPENAI_API_KEY",
         description="Environment variable holding the API key (keys never go in config files).",
@@ -83,6 +97,19 @@ class LLMSettings(BaseModel):
     )
     temperature: float = Field(0.0, ge=0, le=2)
     max_output_tokens: int = Field(1024, ge=1)
+
+
+class LLMSettings(EndpointSettings):
+    """Which server and model judge and rewrite, and how hard to use them."""
+
+    base_url_env: ClassVar[str | None] = "OPENAI_BASE_URL"
+    model_env: ClassVar[str | None] = "BADCASE_LLM_MODEL"
+    default_model: ClassVar[str | None] = DEFAULT_MODEL
+
+    base_url: str | None = Field(
+        None, description="OpenAI-compatible base URL; default: $OPENAI_BASE_URL, else OpenAI."
+    )
+    model: str | None = Field(None, description="Model name; default: $BADCASE_LLM_MODEL.")
     structured: Literal["auto", "json_schema", "off"] = Field(
         "auto",
         description="Structured outputs (response_format json_schema) for judges and the "
@@ -101,22 +128,36 @@ class LLMTarget:
     api_key: str = field(repr=False)
 
 
-def resolve_llm(
-    settings: LLMSettings, environ: Mapping[str, str] | None = None
+def resolve_endpoint(
+    settings: EndpointSettings, environ: Mapping[str, str] | None = None
 ) -> LLMTarget | None:
-    """The LLM to use, or None when no API key is configured (the loop runs offline).
+    """The endpoint to call, or None when it needs a key and none is set (offline).
 
     Settings win over the environment; the environment over the defaults.
     """
     env = os.environ if environ is None else environ
     key = env.get(settings.api_key_env, "").strip()
-    if not key:
+    if not key and settings.key_required:
         return None
-    return LLMTarget(
-        base_url=settings.base_url or env.get("OPENAI_BASE_URL") or None,
-        model=settings.model or env.get("BADCASE_LLM_MODEL") or DEFAULT_MODEL,
-        api_key=key,
-    )
+    base_url = settings.base_url or _env(env, settings.base_url_env)
+    model = settings.model or _env(env, settings.model_env) or settings.default_model
+    if not model:
+        return None
+    return LLMTarget(base_url=base_url, model=model, api_key=key or "EMPTY")
+
+
+def _env(env: Mapping[str, str], name: str | None) -> str | None:
+    return (env.get(name) or None) if name else None
+
+
+def resolve_llm(
+    settings: LLMSettings, environ: Mapping[str, str] | None = None
+) -> LLMTarget | None:
+    """The judge and rewriter's LLM, or None when no API key is set (the loop runs offline).
+
+    :func:`resolve_endpoint` under the name the LLM stages use.
+    """
+    return resolve_endpoint(settings, environ)
 
 
 @dataclass
@@ -160,7 +201,7 @@ class LLMClient:
     def __init__(
         self,
         target: LLMTarget,
-        settings: LLMSettings | None = None,
+        settings: EndpointSettings | None = None,
         redactor: Redactor | None = None,
     ) -> None:
         """Args:

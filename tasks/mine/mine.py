@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tasks.judge.calibration import CalibrationSettings, judge_agreement, untrusted_judges
 from tasks.mine.signals import SIGNALS, SignalSettings, select_scope
-from tasks.warehouse.db import connect, fetch_dicts, sql, transaction
+from tasks.warehouse.db import arrow_view, connect, fetch_dicts, sql, transaction
 
 log = logging.getLogger(__name__)
 
@@ -239,9 +239,8 @@ def _cluster(con: duckdb.DuckDBPyConnection, settings: MiningSettings) -> int:
         texts.append(node[1])
         ids.append("cl-" + hashlib.md5(f"{root[0]}\x1f{root[1]}".encode()).hexdigest()[:12])
     mapping = pa.table({"scene": scenes, "text": texts, "cluster_id": ids})
-    con.register("cluster_map_arrow", mapping)
-    con.execute(sql("create_cluster_map"))
-    con.unregister("cluster_map_arrow")
+    with arrow_view(con, "cluster_map_arrow", mapping):
+        con.execute(sql("create_cluster_map"))
     con.execute(sql("update_case_clusters"))
     return len(set(ids))
 

@@ -23,7 +23,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, ConfigDict, Field
 
-from tasks.publish.publish import Store
+from tasks.publish.store import Store
 from tasks.warehouse.db import connect, fetch_dicts, sql
 
 log = logging.getLogger(__name__)

@@ -29,7 +29,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tasks.errors import ConfigError
 from tasks.publish.redact import PrivacySettings, redactor
-from tasks.warehouse.db import connect, create_text_macros, fetch_dicts, sql, transaction
+from tasks.warehouse.db import (
+    arrow_view,
+    connect,
+    create_text_macros,
+    fetch_dicts,
+    sql,
+    transaction,
+)
 
 log = logging.getLogger(__name__)
 
@@ -161,11 +168,8 @@ def build_preference_pairs(
                     ]
                 )
             )
-            con.register("new_pairs_arrow", table)
-            try:
+            with arrow_view(con, "new_pairs_arrow", table):
                 con.execute(sql("insert_pairs"), {"run_id": run_id, "now": datetime.now(UTC)})
-            finally:
-                con.unregister("new_pairs_arrow")
         con.execute(
             sql("insert_eval_split"),
             {"share": settings.eval_holdout_share, "run_id": run_id, "now": datetime.now(UTC)},
@@ -205,14 +209,12 @@ def find_contamination(
     (``update_pair_exclusions.sql``) and checked again at publish."""
     if eval_prompts is None:
         eval_prompts = load_eval_prompts(settings.eval_sets)
-    con.register("eval_prompts_arrow", pa.table({"text": pa.array(eval_prompts, pa.string())}))
-    try:
+    prompts = pa.table({"text": pa.array(eval_prompts, pa.string())})
+    with arrow_view(con, "eval_prompts_arrow", prompts):
         con.execute(
             sql("create_pair_contamination"),
             {"n": settings.contamination_ngram, "threshold": settings.contamination_threshold},
         )
-    finally:
-        con.unregister("eval_prompts_arrow")
     return {r[0] for r in con.execute(sql("select_contaminated_pairs")).fetchall()}
 
 

@@ -20,6 +20,7 @@ from prefect.cache_policies import NO_CACHE
 
 from tasks.publish.build import MESSAGES
 from tasks.publish.sets import SetSummary, publish_set
+from tasks.publish.store import render_card
 from tasks.warehouse.db import connect, sql
 
 log = logging.getLogger(__name__)
@@ -69,32 +70,9 @@ def publish_eval_set(
     )
 
 
-def _card(manifest: dict) -> str:
-    return f"""---
-configs:
-- config_name: default
-  data_files:
-  - split: test
-    path: {EVAL_FILE}
-tags:
-- evaluation
-- regression
-- badcase-loop
----
-
-# {manifest["name"]} {manifest["version"]} (regression eval set)
-
-Held-out production failures: for each case, the `prompt` the model failed on, the
-verified repair (`reference`) and the `original` bad answer, with its `cluster_id`
-and `category`. These cases are never in a training set (the split is recorded in
-the warehouse's `eval_split` table, and training prompts overlapping them are
-excluded as `eval_contamination`). Replay them to a candidate model with the
-`evaluate-candidate` flow.
-
-- items: {manifest["rows"]} in {len(manifest["clusters"])} clusters
-- content hash: `{manifest["content_hash"]}`
-- validation: {"passed" if manifest["validation"]["success"] else "FAILED"}
-"""
+def _card(manifest: dict) -> bytes:
+    """The dataset card (``cards/evalset.md``) of an eval set version."""
+    return render_card("evalset", manifest, data_file=EVAL_FILE, clusters=len(manifest["clusters"]))
 
 
 @task(name="publish-eval-set", cache_policy=NO_CACHE)

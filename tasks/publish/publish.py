@@ -22,11 +22,8 @@ and readers only trust a version that has one.
 
 from __future__ import annotations
 
-import hashlib
-import io
 import json
 import logging
-import re
 import tempfile
 from contextlib import closing
 from dataclasses import asdict, dataclass, field
@@ -36,28 +33,36 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 import pyarrow.fs as pafs
-import pyarrow.parquet as pq
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from expectations.suites import ValidationSettings
-from tasks.errors import BadcaseError
 from tasks.judge.calibration import CalibrationSettings
 from tasks.publish.build import MESSAGES, BuildSettings, content_hash, find_contamination
 from tasks.publish.redact import PrivacySettings, redactor
+from tasks.publish.store import (
+    PublishError,
+    Store,
+    file_index,
+    manifest_head,
+    parquet_bytes,
+    point_latest,
+    render_card,
+    results_json,
+    validation_summary,
+    version_name,
+    write_version,
+)
 from tasks.warehouse.db import connect, create_text_macros, sql, transaction
+
+__all__ = ["PublishError", "Store", "ValidationFailed", "publish_preference_set"]
 
 log = logging.getLogger(__name__)
 
 DATA_FILE = "data/train-00000-of-00001.parquet"
 KTO_FILE = "kto/train-00000-of-00001.parquet"
 RANKING_FILE = "ranking/train.jsonl"
-_VERSION = re.compile(r"^v(\d{4,})$")
 KTO_SCHEMA = pa.schema([("prompt", MESSAGES), ("completion", MESSAGES), ("label", pa.bool_())])
-
-
-class PublishError(BadcaseError):
-    """The datasets location cannot be written or read."""
 
 
 class ValidationFailed(Exception):
@@ -79,65 +84,6 @@ class PublishSummary:
     removed: int = 0
     failures: list[str] = field(default_factory=list)
     checks: list[dict] = field(default_factory=list)
-
-
-class Store:
-    """A datasets root on any pyarrow filesystem (local path or ``s3://``)."""
-
-    def __init__(self, root: str) -> None:
-        try:
-            if "://" in root:
-                self.fs, base = pafs.FileSystem.from_uri(root)
-            else:
-                self.fs, base = pafs.LocalFileSystem(), str(Path(root).expanduser().resolve())
-        except (pa.ArrowInvalid, OSError) as exc:
-            raise PublishError(f"cannot open the datasets location {root}: {exc}") from None
-        self.root = root
-        self.base = base.rstrip("/")
-        self.local = isinstance(self.fs, pafs.LocalFileSystem)
-
-    def path(self, *parts: str) -> str:
-        return "/".join([self.base, *parts])
-
-    def uri(self, *parts: str) -> str:
-        return "/".join([self.root.rstrip("/"), *parts])
-
-    def write(self, path: str, data: bytes) -> None:
-        self.fs.create_dir(path.rsplit("/", 1)[0], recursive=True)
-        with self.fs.open_output_stream(path) as out:
-            out.write(data)
-
-    def read(self, path: str) -> bytes | None:
-        try:
-            with self.fs.open_input_stream(path) as f:
-                return f.read()
-        except (FileNotFoundError, OSError):
-            return None
-
-    def versions(self, name: str) -> list[str]:
-        """Committed versions (those with a manifest), oldest first."""
-        selector = pafs.FileSelector(self.path(name), allow_not_found=True)
-        found = []
-        for info in self.fs.get_file_info(selector):
-            base = info.base_name
-            committed = self.read(self.path(name, base, "manifest.json")) is not None
-            if info.type == pafs.FileType.Directory and _VERSION.match(base) and committed:
-                found.append(base)
-        return sorted(found, key=lambda v: int(v[1:]))
-
-    def latest(self, name: str) -> str | None:
-        data = self.read(self.path(name, "LATEST"))
-        return data.decode().strip() if data else None
-
-    def manifest(self, name: str, version: str) -> dict | None:
-        data = self.read(self.path(name, version, "manifest.json"))
-        return json.loads(data) if data else None
-
-
-def _parquet(table: pa.Table) -> bytes:
-    buf = io.BytesIO()
-    pq.write_table(table, buf, compression="zstd")
-    return buf.getvalue()
 
 
 def _kto_table(con: duckdb.DuckDBPyConnection, build: BuildSettings, privacy) -> pa.Table:
@@ -174,51 +120,6 @@ def _ranking_jsonl(pairs: pa.Table) -> bytes:
     return ("\n".join(lines) + "\n").encode() if lines else b""
 
 
-def _card(name: str, manifest: dict) -> str:
-    counts = manifest["counts"]
-    scenes = ", ".join(f"{k} {v}" for k, v in manifest["scenes"].items())
-    return f"""---
-configs:
-- config_name: default
-  data_files:
-  - split: train
-    path: {DATA_FILE}
-- config_name: kto
-  data_files:
-  - split: train
-    path: {KTO_FILE}
-tags:
-- dpo
-- kto
-- preference
-- badcase-loop
----
-
-# {name} {manifest["version"]}
-
-Preference pairs mined from production failures by badcase-loop: for each bad case,
-the repaired answer (`chosen`, from a verified LLM rewrite or a human expert) is
-preferred over the original answer (`rejected`). Columns follow TRL's
-conversational format (`prompt`, `chosen`, `rejected` as lists of `{{role, content}}`),
-so `DPOTrainer` takes them unchanged; the `kto` config (`prompt`, `completion`,
-`label`) suits `KTOTrainer`.
-
-- pairs: {counts["pairs"]} ({manifest["added"]} added, {manifest["removed"]} removed since
-  {manifest["parent"] or "the first version"})
-- KTO rows: {counts["kto"]} ({counts["kto_desirable"]} desirable,
-  {counts["kto_undesirable"]} undesirable)
-- scenes: {scenes}
-- chosen written by: {", ".join(f"{k} {v}" for k, v in manifest["sources"].items())}
-- content hash: `{manifest["content_hash"]}`
-- validation: {"passed" if manifest["validation"]["success"] else "FAILED"}
-  ({manifest["validation"]["expectations"]} expectations; Data Docs in `validation/`)
-
-PII (emails, phones, card numbers, national ids, API keys) is redacted. Lineage
-(input files, judge and rewriter models, prompt versions, config hash) is in
-`manifest.json`.
-"""
-
-
 def publish_preference_set(
     con: duckdb.DuckDBPyConnection,
     run_id: str,
@@ -231,8 +132,6 @@ def publish_preference_set(
     config_hash: str | None = None,
 ) -> PublishSummary:
     """Validate the eligible pairs as a candidate set and publish it if it passes."""
-    from expectations.suites import validate_preference_set
-
     build = build or BuildSettings()
     validation = validation or ValidationSettings()
     calibration = calibration or CalibrationSettings()
@@ -245,13 +144,11 @@ def publish_preference_set(
     pairs = pairs.drop_columns(["first_version"])
     kto = _kto_table(con, build, privacy)
     digest = content_hash(pairs, kto)
+    interrupted = store.interrupted(name, digest)
+    if interrupted:
+        # a run died after committing this version but before LATEST: finish its work
+        return _finish_interrupted(con, store, name, interrupted, run_id)
     latest = store.latest(name)
-    versions = store.versions(name)
-    if versions and versions[-1] != latest:
-        newest = store.manifest(name, versions[-1]) or {}
-        if newest.get("content_hash") == digest and newest.get("status") == "published":
-            # a run died after committing this version but before LATEST: finish its work
-            return _finish_interrupted(con, store, name, newest, run_id)
     parent = store.manifest(name, latest) if latest else None
     if parent and parent["content_hash"] == digest:
         log.info("publish: content unchanged since %s, nothing new", latest)
@@ -264,103 +161,17 @@ def publish_preference_set(
             pairs.num_rows,
             kto.num_rows,
         )
-    contaminated = find_contamination(con, build)
-    contaminated |= {r[0] for r in con.execute(sql("select_heldout_copies")).fetchall()}
-    checked = pairs.append_column(
-        "contaminated", pa.array([p in contaminated for p in pairs.column("pair_id").to_pylist()])
+    report, files = _validate(con, pairs, kto, build, validation, calibration)
+    version = version_name(store.versions(name), report.success, run_id, digest)
+    manifest = _manifest(
+        con, name, version, report.success, latest, parent, run_id, digest, pairs, kto
     )
-    kappas = [
-        {"judge": j, "kappa": k}
-        for j, k in con.execute(
-            sql("select_judge_kappas"), {"min_labels": calibration.min_labels}
-        ).fetchall()
-    ]
-    ids = set(pairs.column("pair_id").to_pylist())
-    parent_ids = set(parent.get("pair_ids", [])) if parent else set()
-    added, removed = sorted(ids - parent_ids), sorted(parent_ids - ids)
-    with tempfile.TemporaryDirectory(prefix="badcase-docs-") as docs:
-        report = validate_preference_set(checked, kto, kappas, validation, Path(docs) / "docs")
-        version = version_name(store.versions(name), report.success, run_id, digest)
-        files = {
-            DATA_FILE: _parquet(pairs),
-            KTO_FILE: _parquet(kto),
-            RANKING_FILE: _ranking_jsonl(pairs),
-            "validation/results.json": results_json(report),
-        }
-        for path in sorted((Path(docs) / "docs").rglob("*")):
-            if path.is_file():
-                files["validation/" + str(path.relative_to(docs))] = path.read_bytes()
-    lineage = con.execute(sql("select_lineage")).fetchone()
-    manifest = {
-        "name": name,
-        "version": version,
-        "status": "published" if report.success else "quarantined",
-        "parent": latest,
-        "created_at": datetime.now(UTC).isoformat(),
-        "run_id": run_id,
-        "content_hash": digest,
-        "counts": {
-            "pairs": pairs.num_rows,
-            "kto": kto.num_rows,
-            "kto_desirable": sum(kto.column("label").to_pylist()),
-            "kto_undesirable": kto.num_rows - sum(kto.column("label").to_pylist()),
-        },
-        "added": len(added),
-        "removed": len(removed),
-        "added_pair_ids": added,
-        "removed_pair_ids": removed,
-        "pair_ids": sorted(ids),
-        "scenes": _counts(pairs, "scene"),
-        "sources": _counts(pairs, "rewrite_source"),
-        "files": file_index(files),
-        "schema": {"data": _schema(pairs), "kto": _schema(kto)},
-        "lineage": {
-            "input_files": lineage[0] or [],
-            "judges": lineage[1] or [],
-            "rewriters": lineage[2] or [],
-            "rule_versions": lineage[3] or [],
-            "config_hash": config_hash,
-        },
-        "validation": {
-            "success": report.success,
-            "expectations": len(report.results),
-            "failures": report.failures,
-        },
-    }
-    files["README.md"] = _card(name, manifest).encode()
-    target = _write_version(store, name, version, files, manifest, report.success, run_id)
-    now = datetime.now(UTC)
-    with transaction(con):
-        con.execute(
-            sql("insert_published_version"),
-            {
-                "dataset": name,
-                "version": version,
-                "status": manifest["status"],
-                "path": target,
-                "parent": latest,
-                "content_hash": digest,
-                "pairs": pairs.num_rows,
-                "kto_rows": kto.num_rows,
-                "added": len(added),
-                "removed": len(removed),
-                "validation": json.dumps(manifest["validation"]),
-                "run_id": run_id,
-                "now": now,
-            },
-        )
-        if report.success:
-            con.execute(sql("update_pairs_first_version"), {"version": version})
-    checks = [
-        {
-            "suite": r["suite"],
-            "expectation": r["expectation"],
-            "column": r["column"],
-            "success": r["success"],
-            "observed": str(r["observed"] if r["observed"] is not None else r["unexpected_count"]),
-        }
-        for r in report.results
-    ]
+    manifest["files"] = file_index(files)
+    manifest["validation"] = validation_summary(report)
+    manifest["lineage"]["config_hash"] = config_hash
+    files["README.md"] = _card(manifest)
+    target = write_version(store, name, version, files, manifest, report.success, run_id)
+    _record_version(con, name, manifest, target)
     summary = PublishSummary(
         manifest["status"],
         version,
@@ -369,10 +180,10 @@ def publish_preference_set(
         digest,
         pairs.num_rows,
         kto.num_rows,
-        len(added),
-        len(removed),
+        manifest["added"],
+        manifest["removed"],
         report.failures,
-        checks,
+        _checks(report),
     )
     log.info(
         "publish: %s %s at %s (%d pairs, %d KTO rows)",
@@ -385,26 +196,145 @@ def publish_preference_set(
     return summary
 
 
-def version_name(versions: list[str], valid: bool, run_id: str, digest: str) -> str:
-    """The next ``vNNNN`` after the committed ``versions``, or a quarantine name."""
-    number = int(versions[-1][1:]) + 1 if versions else 1
-    return f"v{number:04d}" if valid else f"q-{run_id[:8]}-{digest[:8]}"
+def _card(manifest: dict) -> bytes:
+    """The dataset card (``cards/preference.md``) of a preference set version."""
+    return render_card(
+        "preference",
+        manifest,
+        data_file=DATA_FILE,
+        kto_file=KTO_FILE,
+        parent=manifest["parent"] or "the first version",
+        scenes=", ".join(f"{k} {v}" for k, v in manifest["scenes"].items()),
+        sources=", ".join(f"{k} {v}" for k, v in manifest["sources"].items()),
+    )
 
 
-def results_json(report) -> bytes:
-    """A validation report as the ``validation/results.json`` a version carries."""
-    return json.dumps(
-        {"success": report.success, "results": report.results}, indent=1, default=str
-    ).encode()
+def _validate(
+    con: duckdb.DuckDBPyConnection,
+    pairs: pa.Table,
+    kto: pa.Table,
+    build: BuildSettings,
+    validation: ValidationSettings,
+    calibration: CalibrationSettings,
+):
+    """Run the preference-set suites; returns the report and the version's files.
+
+    The files are the data, KTO and ranking files and the validation results with
+    their Data Docs pages.
+    """
+    from expectations.suites import validate_preference_set
+
+    contaminated = find_contamination(con, build)
+    contaminated |= {r[0] for r in con.execute(sql("select_heldout_copies")).fetchall()}
+    checked = pairs.append_column(
+        "contaminated", pa.array([p in contaminated for p in pairs.column("pair_id").to_pylist()])
+    )
+    kappas = [
+        {"judge": j, "kappa": k}
+        for j, k in con.execute(
+            sql("select_judge_kappas"), {"min_labels": calibration.min_labels}
+        ).fetchall()
+    ]
+    with tempfile.TemporaryDirectory(prefix="badcase-docs-") as docs:
+        report = validate_preference_set(checked, kto, kappas, validation, Path(docs) / "docs")
+        files = {
+            DATA_FILE: parquet_bytes(pairs),
+            KTO_FILE: parquet_bytes(kto),
+            RANKING_FILE: _ranking_jsonl(pairs),
+            "validation/results.json": results_json(report),
+        }
+        for path in sorted((Path(docs) / "docs").rglob("*")):
+            if path.is_file():
+                files["validation/" + str(path.relative_to(docs))] = path.read_bytes()
+    return report, files
 
 
-def file_index(files: dict[str, bytes]) -> dict[str, dict]:
-    """sha256 and size of a version's files for its manifest (Data Docs pages left out)."""
+def _manifest(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    version: str,
+    valid: bool,
+    latest: str | None,
+    parent: dict | None,
+    run_id: str,
+    digest: str,
+    pairs: pa.Table,
+    kto: pa.Table,
+) -> dict:
+    """A version's manifest: counts, what changed since the parent, files, schema, lineage.
+
+    The caller fills in ``files``, ``validation`` and the lineage's ``config_hash``.
+    """
+    ids = set(pairs.column("pair_id").to_pylist())
+    parent_ids = set(parent.get("pair_ids", [])) if parent else set()
+    added, removed = sorted(ids - parent_ids), sorted(parent_ids - ids)
+    desirable = sum(kto.column("label").to_pylist())
+    lineage = con.execute(sql("select_lineage")).fetchone()
     return {
-        path: {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
-        for path, data in files.items()
-        if not path.startswith("validation/docs")
+        **manifest_head(name, version, valid, latest, run_id, digest),
+        "counts": {
+            "pairs": pairs.num_rows,
+            "kto": kto.num_rows,
+            "kto_desirable": desirable,
+            "kto_undesirable": kto.num_rows - desirable,
+        },
+        "added": len(added),
+        "removed": len(removed),
+        "added_pair_ids": added,
+        "removed_pair_ids": removed,
+        "pair_ids": sorted(ids),
+        "scenes": _counts(pairs, "scene"),
+        "sources": _counts(pairs, "rewrite_source"),
+        "files": {},  # filled in once the files are known
+        "schema": {"data": _schema(pairs), "kto": _schema(kto)},
+        "lineage": {
+            "input_files": lineage[0] or [],
+            "judges": lineage[1] or [],
+            "rewriters": lineage[2] or [],
+            "rule_versions": lineage[3] or [],
+            "config_hash": None,
+        },
     }
+
+
+def _record_version(con: duckdb.DuckDBPyConnection, name: str, manifest: dict, path: str) -> None:
+    """Record a written version in ``published_versions`` (and mark its new pairs)."""
+    version = manifest["version"]
+    with transaction(con):
+        con.execute(
+            sql("insert_published_version"),
+            {
+                "dataset": name,
+                "version": version,
+                "status": manifest["status"],
+                "path": path,
+                "parent": manifest["parent"],
+                "content_hash": manifest["content_hash"],
+                "pairs": manifest["counts"]["pairs"],
+                "kto_rows": manifest["counts"]["kto"],
+                "added": manifest["added"],
+                "removed": manifest["removed"],
+                "validation": json.dumps(manifest["validation"]),
+                "run_id": manifest["run_id"],
+                "now": datetime.now(UTC),
+            },
+        )
+        if manifest["status"] == "published":
+            con.execute(sql("update_pairs_first_version"), {"version": version})
+
+
+def _checks(report) -> list[dict]:
+    """One row per expectation, for the validation table artifact."""
+    return [
+        {
+            "suite": r["suite"],
+            "expectation": r["expectation"],
+            "column": r["column"],
+            "success": r["success"],
+            "observed": str(r["observed"] if r["observed"] is not None else r["unexpected_count"]),
+        }
+        for r in report.results
+    ]
 
 
 def _counts(table: pa.Table, column: str) -> dict[str, int]:
@@ -418,47 +348,13 @@ def _schema(table: pa.Table) -> dict[str, str]:
     return {f.name: str(f.type) for f in table.schema}
 
 
-def _write_version(
-    store: Store,
-    name: str,
-    version: str,
-    files: dict[str, bytes],
-    manifest: dict,
-    valid: bool,
-    run_id: str,
-) -> str:
-    """Write a version so that it appears only when complete; returns its location."""
-    final = ("quarantine", version) if not valid else (version,)
-    manifest_bytes = json.dumps(manifest, indent=1, ensure_ascii=False, default=str).encode()
-    try:
-        if store.local:
-            tmp = store.path(name, f".tmp-{version}-{run_id[:8]}")
-            store.fs.delete_dir_contents(tmp, missing_dir_ok=True)
-            for path, data in files.items():
-                store.write(f"{tmp}/{path}", data)
-            store.write(f"{tmp}/manifest.json", manifest_bytes)  # the commit marker, last
-            store.fs.create_dir(store.path(name, *final[:-1]), recursive=True)
-            _remove_remnant(store, store.path(name, *final))  # a killed run's half version
-            store.fs.move(tmp, store.path(name, *final))
-        else:
-            _remove_remnant(store, store.path(name, *final))
-            for path, data in files.items():
-                store.write(store.path(name, *final, path), data)
-            store.write(store.path(name, *final, "manifest.json"), manifest_bytes)
-        if valid:
-            _point_latest(store, name, version, run_id)
-    except OSError as exc:
-        raise PublishError(f"cannot write {store.uri(name, *final)}: {exc}") from exc
-    return store.uri(name, *final)
-
-
 def _finish_interrupted(
     con: duckdb.DuckDBPyConnection, store: Store, name: str, manifest: dict, run_id: str
 ) -> PublishSummary:
     """Point LATEST at a version a killed run committed, and record it as published."""
     version = manifest["version"]
     try:
-        _point_latest(store, name, version, run_id)
+        point_latest(store, name, version, run_id)
     except OSError as exc:
         raise PublishError(f"cannot write {store.uri(name, 'LATEST')}: {exc}") from exc
     target = store.uri(name, version)
@@ -564,22 +460,6 @@ def diff_versions(a: dict, b: dict) -> dict:
         "scenes": {s: [a["scenes"].get(s, 0), b["scenes"].get(s, 0)] for s in scenes},
         "same_content": a["content_hash"] == b["content_hash"],
     }
-
-
-def _point_latest(store: Store, name: str, version: str, run_id: str) -> None:
-    """Point LATEST at ``version`` (atomically where the filesystem can rename)."""
-    if store.local:
-        tmp = store.path(name, f".LATEST-{run_id[:8]}")
-        store.write(tmp, version.encode() + b"\n")
-        store.fs.move(tmp, store.path(name, "LATEST"))
-    else:
-        store.write(store.path(name, "LATEST"), version.encode() + b"\n")
-
-
-def _remove_remnant(store: Store, path: str) -> None:
-    """Delete what a killed run left at a version's place (no manifest: never visible)."""
-    if store.fs.get_file_info(path).type != pafs.FileType.NotFound:
-        store.fs.delete_dir(path)
 
 
 @task(name="publish-preference-set", cache_policy=NO_CACHE)

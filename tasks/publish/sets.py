@@ -20,14 +20,16 @@ import pyarrow as pa
 
 from expectations.suites import ValidationReport
 from tasks.publish.build import content_hash
-from tasks.publish.publish import (
+from tasks.publish.store import (
     Store,
-    _parquet,
-    _point_latest,
-    _write_version,
     file_index,
+    manifest_head,
+    parquet_bytes,
+    point_latest,
     results_json,
+    validation_summary,
     version_name,
+    write_version,
 )
 from tasks.warehouse.db import sql, transaction
 
@@ -55,7 +57,7 @@ def publish_set(
     data_file: str,
     table: pa.Table,
     validate: Callable[[pa.Table], ValidationReport],
-    card: Callable[[dict], str],
+    card: Callable[[dict], bytes],
     run_id: str,
     extra: dict | None = None,
 ) -> SetSummary:
@@ -69,7 +71,7 @@ def publish_set(
         data_file: Path of the Parquet file inside a version.
         table: The rows.
         validate: Runs the set's Great Expectations suite.
-        card: Renders the dataset card from the manifest.
+        card: Renders the dataset card (``README.md``) from the manifest.
         run_id: The run publishing it.
         extra: More manifest fields (counts per cluster, settings, ...).
     """
@@ -78,63 +80,54 @@ def publish_set(
         return SetSummary()
     store = Store(root)
     digest = content_hash(table)
+    interrupted = store.interrupted(name, digest)
+    if interrupted:
+        point_latest(store, name, interrupted["version"], run_id)  # a killed run's last step
     latest = store.latest(name)
-    versions = store.versions(name)
-    if versions and versions[-1] != latest:
-        newest = store.manifest(name, versions[-1]) or {}
-        if newest.get("content_hash") == digest and newest.get("status") == "published":
-            _point_latest(store, name, versions[-1], run_id)  # a killed run's last step
-            latest = versions[-1]
     parent = store.manifest(name, latest) if latest else None
     if parent and parent["content_hash"] == digest:
         return SetSummary(
             "unchanged", latest, store.uri(name, latest), latest, digest, table.num_rows
         )
     report = validate(table)
-    version = version_name(versions, report.success, run_id, digest)
-    files = {data_file: _parquet(table), "validation/results.json": results_json(report)}
+    version = version_name(store.versions(name), report.success, run_id, digest)
+    files = {data_file: parquet_bytes(table), "validation/results.json": results_json(report)}
     manifest = {
-        "name": name,
-        "kind": kind,
-        "version": version,
-        "status": "published" if report.success else "quarantined",
-        "parent": latest,
-        "created_at": datetime.now(UTC).isoformat(),
-        "run_id": run_id,
-        "content_hash": digest,
+        **manifest_head(name, version, report.success, latest, run_id, digest, kind),
         "rows": table.num_rows,
         **(extra or {}),
         "files": file_index(files),
         "schema": {f.name: str(f.type) for f in table.schema},
-        "validation": {
-            "success": report.success,
-            "expectations": len(report.results),
-            "failures": report.failures,
-        },
+        "validation": validation_summary(report),
     }
-    files["README.md"] = card(manifest).encode()
-    path = _write_version(store, name, version, files, manifest, report.success, run_id)
+    files["README.md"] = card(manifest)
+    path = write_version(store, name, version, files, manifest, report.success, run_id)
+    _record_set(con, kind, manifest, path)
+    log.info("%s %s: %s %s (%d rows)", kind, name, manifest["status"], version, table.num_rows)
+    return SetSummary(
+        manifest["status"], version, path, latest, digest, table.num_rows, report.failures
+    )
+
+
+def _record_set(con: duckdb.DuckDBPyConnection, kind: str, manifest: dict, path: str) -> None:
+    """Record one publishing outcome in ``published_sets``."""
     with transaction(con):
         con.execute(
             sql("insert_published_set"),
             {
                 "kind": kind,
-                "name": name,
-                "version": version,
+                "name": manifest["name"],
+                "version": manifest["version"],
                 "status": manifest["status"],
                 "path": path,
-                "parent": latest,
-                "content_hash": digest,
-                "rows": table.num_rows,
+                "parent": manifest["parent"],
+                "content_hash": manifest["content_hash"],
+                "rows": manifest["rows"],
                 "validation": json.dumps(manifest["validation"]),
-                "run_id": run_id,
+                "run_id": manifest["run_id"],
                 "now": datetime.now(UTC),
             },
         )
-    log.info("%s %s: %s %s (%d rows)", kind, name, manifest["status"], version, table.num_rows)
-    return SetSummary(
-        manifest["status"], version, path, latest, digest, table.num_rows, report.failures
-    )
 
 
 def read_set(

@@ -29,7 +29,7 @@ import duckdb
 import pyarrow as pa
 
 from tasks.errors import BadcaseError
-from tasks.warehouse.db import fetch_dicts, sql, transaction
+from tasks.warehouse.db import arrow_view, fetch_dicts, sql, transaction
 
 log = logging.getLogger(__name__)
 
@@ -186,6 +186,19 @@ def _timestamp(value: str) -> datetime:
     return ts if ts.tzinfo else ts.replace(tzinfo=UTC)
 
 
+_IMPORT_SCHEMA = pa.schema(
+    [
+        ("item_id", pa.string()),
+        ("kind", pa.string()),
+        ("label", pa.string()),
+        ("rewrite", pa.string()),
+        ("reviewer", pa.string()),
+        ("reviewed_at", pa.timestamp("us", tz="UTC")),
+        ("notes", pa.string()),
+    ]
+)
+
+
 def import_review(con: duckdb.DuckDBPyConnection, path: str | Path) -> ImportSummary:
     """Validate every row of a completed review file, then import all of it or nothing.
 
@@ -202,111 +215,119 @@ def import_review(con: duckdb.DuckDBPyConnection, path: str | Path) -> ImportSum
     problems: list[str] = []
     updates: list[dict] = []
     seen: set[str] = set()
-    already = unreviewed = 0
+    outcomes: Counter[str] = Counter()
     for line, row, problem in records:
-        where = f"line {line}"
-        if problem:
-            problems.append(f"{where}: {problem}")
-            continue
-        assert row is not None
-        item_id = row.get("item_id")
-        if not isinstance(item_id, str) or not item_id:
-            problems.append(f"{where}: no item_id")
-            continue
-        where += f" ({item_id})"
-        if item_id in seen:
-            problems.append(f"{where}: item_id appears twice in the file")
-            continue
-        seen.add(item_id)
-        if item_id not in state:
-            problems.append(f"{where}: no such item in the review queue of this warehouse")
-            continue
-        try:
-            label, rewrite, reviewer, reviewed_at, notes = (_text(row, n) for n in FILL_IN)
-        except ValueError as exc:
-            problems.append(f"{where}: {exc}")
-            continue
-        if label is None and rewrite is None and reviewer is None and reviewed_at is None:
-            unreviewed += 1
-            continue
-        _, kind, status, old_label, old_rewrite, old_reviewer, original = state[item_id]
-        errors = []
-        if label is not None:
-            label = label.lower()
-            if label not in LABELS:
-                errors.append(f"label {label!r} is not one of {', '.join(LABELS)}")
-        if reviewer is None:
-            errors.append("reviewer is empty")
-        when = None
-        if reviewed_at is None:
-            errors.append("reviewed_at is empty")
-        else:
-            try:
-                when = _timestamp(reviewed_at)
-            except ValueError as exc:
-                errors.append(str(exc))
-        if kind == "judge_calibration":
-            if label is None:
-                errors.append("a calibration item needs a label (bad, acceptable or good)")
-            if rewrite is not None:
-                errors.append("a calibration item takes a label, not a rewrite")
-        elif rewrite is None and label not in ("acceptable", "good"):
-            errors.append(
-                "an expert repair needs a rewrite, or label acceptable/good if the original "
-                "needs no repair"
-            )
-        elif rewrite is not None and label in ("acceptable", "good"):
-            errors.append(f"a rewrite with label {label!r}: a repaired answer implies 'bad'")
-        elif rewrite is not None and rewrite == original.strip():
-            errors.append("the rewrite is the original answer unchanged")
-        if errors:
-            problems += [f"{where}: {e}" for e in errors]
-            continue
-        if kind == "expert_repair" and rewrite is not None:
-            label = "bad"  # a repair says the original was bad
-        if status == "done":
-            if (label, rewrite, reviewer) == (old_label, old_rewrite, old_reviewer):
-                already += 1
-                continue
-            problems.append(f"{where}: already reviewed by {old_reviewer}, with other values")
-            continue
-        updates.append(
-            {
-                "item_id": item_id,
-                "kind": kind,
-                "label": label,
-                "rewrite": rewrite,
-                "reviewer": reviewer,
-                "reviewed_at": when,
-                "notes": notes,
-            }
-        )
+        outcome, found = _check_row(line, row, problem, state, seen)
+        outcomes[outcome] += 1
+        if outcome == "problem":
+            problems += found
+        elif outcome == "update":
+            updates.append(found)
     if problems:
         raise ReviewImportError(str(path), problems)
     if updates:
-        table = pa.Table.from_pylist(
-            updates,
-            schema=pa.schema(
-                [
-                    ("item_id", pa.string()),
-                    ("kind", pa.string()),
-                    ("label", pa.string()),
-                    ("rewrite", pa.string()),
-                    ("reviewer", pa.string()),
-                    ("reviewed_at", pa.timestamp("us", tz="UTC")),
-                    ("notes", pa.string()),
-                ]
-            ),
-        )
-        con.register("review_import_arrow", table)
-        try:
-            with transaction(con):
-                con.execute(sql("update_review_items"), {"import_file": str(path.resolve())})
-        finally:
-            con.unregister("review_import_arrow")
+        with arrow_view(con, "review_import_arrow", updates, _IMPORT_SCHEMA), transaction(con):
+            con.execute(sql("update_review_items"), {"import_file": str(path.resolve())})
     by_kind = dict(Counter(u["kind"] for u in updates))
     log.info("imported %d review rows from %s", len(updates), path)
-    return ImportSummary(str(path), len(records), len(updates), already, unreviewed, by_kind)
+    return ImportSummary(
+        str(path),
+        len(records),
+        len(updates),
+        outcomes["already"],
+        outcomes["unreviewed"],
+        by_kind,
+    )
+
+
+def _check_row(
+    line: int, row: dict | None, problem: str | None, state: dict, seen: set[str]
+) -> tuple[str, object]:
+    """What one row of a completed file is.
+
+    Returns:
+        ``("problem", [messages])``, ``("unreviewed", None)``, ``("already", None)``
+        (imported before with the same values) or ``("update", row to import)``.
+    """
+    where = f"line {line}"
+    if problem:
+        return "problem", [f"{where}: {problem}"]
+    assert row is not None
+    item_id = row.get("item_id")
+    if not isinstance(item_id, str) or not item_id:
+        return "problem", [f"{where}: no item_id"]
+    where += f" ({item_id})"
+    if item_id in seen:
+        return "problem", [f"{where}: item_id appears twice in the file"]
+    seen.add(item_id)
+    if item_id not in state:
+        return "problem", [f"{where}: no such item in the review queue of this warehouse"]
+    try:
+        label, rewrite, reviewer, reviewed_at, notes = (_text(row, n) for n in FILL_IN)
+    except ValueError as exc:
+        return "problem", [f"{where}: {exc}"]
+    if label is None and rewrite is None and reviewer is None and reviewed_at is None:
+        return "unreviewed", None
+    _, kind, status, old_label, old_rewrite, old_reviewer, original = state[item_id]
+    if label is not None:
+        label = label.lower()
+    errors, when = _review_errors(kind, label, rewrite, reviewer, reviewed_at, original)
+    if errors:
+        return "problem", [f"{where}: {e}" for e in errors]
+    if kind == "expert_repair" and rewrite is not None:
+        label = "bad"  # a repair says the original was bad
+    if status == "done":
+        if (label, rewrite, reviewer) == (old_label, old_rewrite, old_reviewer):
+            return "already", None
+        return "problem", [f"{where}: already reviewed by {old_reviewer}, with other values"]
+    return "update", {
+        "item_id": item_id,
+        "kind": kind,
+        "label": label,
+        "rewrite": rewrite,
+        "reviewer": reviewer,
+        "reviewed_at": when,
+        "notes": notes,
+    }
+
+
+def _review_errors(
+    kind: str,
+    label: str | None,
+    rewrite: str | None,
+    reviewer: str | None,
+    reviewed_at: str | None,
+    original: str,
+) -> tuple[list[str], datetime | None]:
+    """What is wrong with a reviewed row's values for its kind, and its review time."""
+    errors = []
+    if label is not None and label not in LABELS:
+        errors.append(f"label {label!r} is not one of {', '.join(LABELS)}")
+    if reviewer is None:
+        errors.append("reviewer is empty")
+    when = None
+    if reviewed_at is None:
+        errors.append("reviewed_at is empty")
+    else:
+        try:
+            when = _timestamp(reviewed_at)
+        except ValueError as exc:
+            errors.append(str(exc))
+    if kind == "judge_calibration":
+        if label is None:
+            errors.append("a calibration item needs a label (bad, acceptable or good)")
+        if rewrite is not None:
+            errors.append("a calibration item takes a label, not a rewrite")
+    elif rewrite is None and label not in ("acceptable", "good"):
+        errors.append(
+            "an expert repair needs a rewrite, or label acceptable/good if the original "
+            "needs no repair"
+        )
+    elif rewrite is not None and label in ("acceptable", "good"):
+        errors.append(f"a rewrite with label {label!r}: a repaired answer implies 'bad'")
+    elif rewrite is not None and rewrite == original.strip():
+        errors.append("the rewrite is the original answer unchanged")
+    return errors, when
 
 
 def queue_counts(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, int]]:

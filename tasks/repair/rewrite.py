@@ -39,7 +39,7 @@ from tasks.mine.rules import RuleSettings, find_rule_failures
 from tasks.publish.redact import PrivacySettings, redactor
 from tasks.repair.rewriter import prompt_version, rewrite_answer
 from tasks.repair.route import queue_expert_items
-from tasks.warehouse.db import connect, sql, transaction
+from tasks.warehouse.db import arrow_view, connect, sql, transaction
 from tasks.warehouse.runs import progress_artifact
 
 log = logging.getLogger(__name__)
@@ -156,11 +156,8 @@ async def rewrite_bad_cases(
         usage = llm.usage
     with transaction(con):
         if rows:
-            con.register("rewrites_arrow", pa.Table.from_pylist(rows, schema=_ROWS))
-            try:
+            with arrow_view(con, "rewrites_arrow", rows, _ROWS):
                 con.execute(sql("insert_rewrites"))
-            finally:
-                con.unregister("rewrites_arrow")
         con.execute(
             sql("update_routes_failed_verification"), {"run_id": run_id, "now": datetime.now(UTC)}
         )
@@ -363,13 +360,10 @@ def _check_rules(
             "request": [requests.get(r["case_id"]) for r in candidates],
         }
     )
-    con.register("rule_inputs_arrow", inputs)
-    try:
+    with arrow_view(con, "rule_inputs_arrow", inputs):
         con.execute(sql("create_rule_inputs_arrow"))
         find_rule_failures(con, rules)
         failures = dict(con.execute(sql("select_rule_findings")).fetchall())
-    finally:
-        con.unregister("rule_inputs_arrow")
     for r in candidates:
         if r["rewrite_id"] in failures:
             r["rule_failures"] = failures[r["rewrite_id"]]

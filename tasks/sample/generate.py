@@ -507,17 +507,7 @@ def generate_logs(
         compress: Write ``.jsonl.gz`` instead of ``.jsonl``.
         max_rows_per_file: Rotate to a new part file after this many lines.
     """
-    if interactions < 1:
-        raise ValueError("interactions must be at least 1")
-    if days < 1:
-        raise ValueError("days must be at least 1")
-    if not 0.0 <= corrupt_rate <= 0.5:
-        raise ValueError("corrupt-rate must be between 0 and 0.5")
-    root = Path(out)
-    root.mkdir(parents=True, exist_ok=True)
-    for kind in ("interactions", "events"):
-        for old in sorted((root / kind).glob("dt=*/part-*")):
-            old.unlink()
+    root = _prepare_root(out, interactions, days, corrupt_rate)
     gen = _Generator(root, seed, corrupt_rate, compress, max_rows_per_file)
     # About 1.8 interactions per conversation and a few conversations per user.
     gen.n_users = max(1, interactions // 6)
@@ -567,6 +557,22 @@ def generate_logs(
         "wrote %d interactions and %d events to %s", summary.interactions, summary.events, root
     )
     return summary
+
+
+def _prepare_root(out: str | Path, interactions: int, days: int, corrupt_rate: float) -> Path:
+    """Check the arguments, create the landing root and remove its old log partitions."""
+    if interactions < 1:
+        raise ValueError("interactions must be at least 1")
+    if days < 1:
+        raise ValueError("days must be at least 1")
+    if not 0.0 <= corrupt_rate <= 0.5:
+        raise ValueError("corrupt-rate must be between 0 and 0.5")
+    root = Path(out)
+    root.mkdir(parents=True, exist_ok=True)
+    for kind in ("interactions", "events"):
+        for old in sorted((root / kind).glob("dt=*/part-*")):
+            old.unlink()
+    return root
 
 
 def _write_repairs(root: Path) -> None:

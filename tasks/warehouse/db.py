@@ -190,18 +190,40 @@ def run_lock(warehouse: str | Path, run_id: str, wait_s: float = 0.0) -> Iterato
         fh.close()  # releases the lock
 
 
+@contextmanager
+def arrow_view(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    rows: pa.Table | list[dict],
+    schema: pa.Schema | None = None,
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Show Arrow rows to the block's SQL as the view ``name``, and take it away after.
+
+    This is the one way rows made in Python reach a table: the SQL file the block
+    runs reads ``name`` (``INSERT INTO t SELECT ... FROM name``).
+
+    Args:
+        con: The warehouse.
+        name: The view name the SQL files read (``<what>_arrow``).
+        rows: An Arrow table, or dicts turned into one.
+        schema: The Arrow schema for ``rows`` given as dicts.
+    """
+    table = rows if isinstance(rows, pa.Table) else pa.Table.from_pylist(rows, schema=schema)
+    con.register(name, table)
+    try:
+        yield con
+    finally:
+        con.unregister(name)
+
+
 def replace_rows(
     con: duckdb.DuckDBPyConnection, rows: list[dict], clear: str, insert: str, params: dict
 ) -> None:
     """Store ``rows`` in one transaction: ``clear`` (a SQL file name) first removes the
     earlier unsettled rows they replace, then ``insert`` adds them; both read the rows
-    from the registered view ``new_rows_arrow``."""
+    from the view ``new_rows_arrow`` (:func:`arrow_view`)."""
     if not rows:
         return
-    with transaction(con):
-        con.register("new_rows_arrow", pa.Table.from_pylist(rows))
-        try:
-            con.execute(sql(clear), params)
-            con.execute(sql(insert))
-        finally:
-            con.unregister("new_rows_arrow")
+    with transaction(con), arrow_view(con, "new_rows_arrow", rows):
+        con.execute(sql(clear), params)
+        con.execute(sql(insert))
