@@ -164,8 +164,6 @@ def test_served_deployments_match_prefect_yaml():
 
 
 MAX_FUNCTION_LINES = 80
-# Rewritten by the issue-19 work (structured LLM output); remove once it is merged.
-LONG_FUNCTIONS_ALLOWED = {"judge_with_llm", "_rewrite_with_llm"}
 
 
 def test_no_long_functions_without_a_reason():
@@ -179,7 +177,7 @@ def test_no_long_functions_without_a_reason():
             lines = node.end_lineno - node.lineno + 1
             # a long function is fine when its docstring says why it is long
             doc = (ast.get_docstring(node) or "").lower()
-            excused = node.name in LONG_FUNCTIONS_ALLOWED or "long because" in doc
+            excused = "long because" in doc
             if lines > MAX_FUNCTION_LINES and not excused:
                 long.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name} ({lines})")
     assert not long, (

@@ -37,7 +37,7 @@ from tasks.llm.client import BudgetExhausted, LLMCallFailed, LLMClient, LLMSetti
 from tasks.mine.mine import MiningSettings, score_cases
 from tasks.mine.signals import SignalSettings, select_scope
 from tasks.publish.redact import PrivacySettings, redactor
-from tasks.warehouse.db import connect, sql, transaction
+from tasks.warehouse.db import arrow_view, connect, sql, transaction
 from tasks.warehouse.runs import progress_artifact
 
 log = logging.getLogger(__name__)
@@ -217,12 +217,11 @@ class _BatchWriter:
     def flush(self) -> None:
         if not self.pending:
             return
-        self.con.register("llm_judgments_arrow", pa.Table.from_pylist(self.pending, schema=_ROWS))
-        try:
-            with transaction(self.con):
-                self.con.execute(sql("insert_llm_judgments"))
-        finally:
-            self.con.unregister("llm_judgments_arrow")
+        with (
+            arrow_view(self.con, "llm_judgments_arrow", self.pending, _ROWS),
+            transaction(self.con),
+        ):
+            self.con.execute(sql("insert_llm_judgments"))
         self.written += len(self.pending)
         self.pending.clear()
         if self.progress:
