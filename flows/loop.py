@@ -8,7 +8,7 @@ the flow's process or on a Dask cluster (``orchestration.task_runner``).
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from prefect import flow, get_run_logger
@@ -19,6 +19,8 @@ from prefect.runtime import flow_run
 from flows.config import LoopConfig
 from flows.runners import llm_stage_runner
 from tasks.ingest.ingest import IngestSummary, ingest_logs_task
+from tasks.ingest.landing import is_remote
+from tasks.ingest.sources import SourceSummary, ingest_sources_task
 from tasks.judge.llm_judge import NO_LLM_NOTICE, LLMJudgeSummary, judge_with_llm_task
 from tasks.llm.client import resolve_llm
 from tasks.mine.mine import MiningSummary, mine_bad_cases_task
@@ -56,6 +58,7 @@ class LoopSummary:
     publish: PublishSummary
     evalset: SetSummary
     trends: TrendSummary
+    sources: list[SourceSummary] = field(default_factory=list)  # [[sources]] in the config
 
     def as_dict(self) -> dict:
         return {
@@ -74,6 +77,7 @@ class LoopSummary:
             "publish": asdict(self.publish),
             "evalset": asdict(self.evalset),
             "trends": {k: v for k, v in asdict(self.trends).items() if k != "table"},
+            "sources": [source.as_dict() for source in self.sources],
         }
 
 
@@ -99,7 +103,18 @@ def _run(config: LoopConfig, warehouse: str, run_id: str, flow_run_id: str | Non
     db = {"memory_limit": config.duckdb.memory_limit, "threads": config.duckdb.threads}
     llm_configured = resolve_llm(config.llm) is not None  # the key itself stays in the tasks
     try:
-        ingest = ingest_logs_task(warehouse, config.landing, run_id, config.ingest, **db)
+        # With [[sources]] configured, the native landing root is optional.
+        native = not config.sources or is_remote(config.landing) or Path(config.landing).exists()
+        ingest = (
+            ingest_logs_task(warehouse, config.landing, run_id, config.ingest, **db)
+            if native
+            else IngestSummary()
+        )
+        sources = (
+            ingest_sources_task(warehouse, config.sources, run_id, config.ingest, **db)
+            if config.sources
+            else []
+        )
         signals = derive_signals_task(warehouse, run_id, config.signals, **db)
         judges = judge_with_rules_task(warehouse, run_id, config.rules, config.signals, **db)
         with llm_stage_runner(config.orchestration) as run_llm_stage:
@@ -181,6 +196,7 @@ def _run(config: LoopConfig, warehouse: str, run_id: str, flow_run_id: str | Non
         publish,
         evalset,
         trends,
+        sources,
     )
     failed = publish.status == "quarantined"
     if failed:
