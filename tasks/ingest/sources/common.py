@@ -170,6 +170,6 @@ def feedback_event(
     return "comment", str(text)
 
 
-def reject_line(reason: str, detail: str, raw: str) -> dict:
+def reject_line(reason: str, detail: str, raw: str, line_no: int) -> dict:
     """The landing line that carries a rejected source record into quarantine."""
-    return {"_source_reject": {"reason": reason, "detail": detail, "raw": raw}}
+    return {"_source_reject": {"reason": reason, "detail": detail, "raw": raw, "line_no": line_no}}

@@ -191,7 +191,9 @@ def translate_file(path: Path, source: SourceConfig, index: dict | None = None) 
         for kind, record in o.records:
             out[kind].append(record)
         if o.reject:
-            out[o.reject_kind].append(reject_line(*o.reject, o.raw))
+            reason, detail = o.reject
+            where = f"{source.label} {path.name} line {o.line_no}"
+            out[o.reject_kind].append(reject_line(reason, f"{where}: {detail}", o.raw, o.line_no))
     return FileTranslation(outcomes, out)
 
 

@@ -10,7 +10,8 @@ WITH l AS (
 ),
 o AS (
     -- A line a source adapter could not map carries its own reason and raw text
-    -- (tasks/ingest/sources): {"_source_reject": {"reason", "detail", "raw"}}.
+    -- (tasks/ingest/sources): {"_source_reject": {"reason", "detail", "raw", "line_no"}},
+    -- line_no being the record's line in the source file.
     SELECT *, CASE WHEN is_json THEN json_type(line) END AS top_type,
         CASE WHEN is_json THEN json_extract(line, '$._source_reject') END AS src
     FROM l
@@ -56,7 +57,8 @@ SELECT
     r.latency_ms, r.prompt_tokens, r.completion_tokens, r.metadata,
     TRY_CAST(substr(source_file, strpos(source_file, '/dt=') + 4, 10) AS DATE) AS dt,
     source_file, $run_id AS run_id,
-    line_no, coalesce(src->>'raw', line) AS raw, coalesce(strlen(src->>'raw'), raw_bytes) AS raw_bytes,
+    coalesce(TRY_CAST(src->>'line_no' AS BIGINT), line_no) AS line_no,
+    coalesce(src->>'raw', line) AS raw, coalesce(strlen(src->>'raw'), raw_bytes) AS raw_bytes,
     CASE
         WHEN reject_reason IS NOT NULL THEN reject_reason
         WHEN src->>'reason' IS NOT NULL THEN src->>'reason'
