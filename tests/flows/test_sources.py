@@ -67,3 +67,17 @@ def test_sources_check_shows_the_mapping_before_the_first_run(tmp_path, capsys):
 def test_sources_check_missing_root_is_one_line(tmp_path, capsys):
     assert main(["sources", "check", str(tmp_path / "nope"), "--kind", "openai-log"]) != 0
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_the_watcher_announces_new_source_files(prefect_server, tmp_path):
+    from flows.watch import watch_landing
+
+    root = write_otel(tmp_path / "otel")
+    config = LoopConfig(
+        landing=str(tmp_path / "no-native-landing"),
+        warehouse=str(tmp_path / "wh.duckdb"),
+        sources=[{"kind": "otel-genai", "root": str(root)}],
+    )
+    first = watch_landing(config)
+    assert first.new == [str((root / "traces.jsonl").resolve())]
+    assert watch_landing(config).new == []
