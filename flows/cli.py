@@ -116,7 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
         "check", help="read a sample, show what maps where and what would be quarantined"
     )
     src_check.add_argument("root", help="the folder holding the source's log files")
-    src_check.add_argument("--kind", required=True, choices=["openai-log", "otel-genai"])
+    src_check.add_argument(
+        "--kind", required=True, choices=["openai-log", "otel-genai", "langfuse-export"]
+    )
     src_check.add_argument("--files", type=int, default=20, help="read at most this many files")
     src_check.add_argument(
         "--config",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from tasks.ingest.sources.config import SourceConfig
 from tasks.ingest.sources.translate import source_files, translate_file
@@ -34,6 +35,7 @@ def check_source(source: SourceConfig, max_files: int = 20, examples: int = 5) -
         LandingError: The source root does not exist.
     """
     files = source_files(source)
+    root = Path(source.root).expanduser().resolve()
     index: dict = {}
     totals: Counter[str] = Counter()
     skipped: Counter[str] = Counter()
@@ -49,7 +51,8 @@ def check_source(source: SourceConfig, max_files: int = 20, examples: int = 5) -
             if o.reject:
                 rejected[o.reject[0]] += 1
                 if len(shown) < examples:
-                    shown.append(f"{path.name} line {o.line_no}: {o.reject[0]}: {o.reject[1]}")
+                    where = path.resolve().relative_to(root)
+                    shown.append(f"{where} line {o.line_no}: {o.reject[0]}: {o.reject[1]}")
             for kind, record in o.records:
                 sample.setdefault(kind, record)
     return SourceCheck(

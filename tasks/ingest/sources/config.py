@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-SourceKind = Literal["openai-log", "otel-genai"]
+SourceKind = Literal["openai-log", "otel-genai", "langfuse-export"]
 FeedbackKind = Literal["thumbs", "rating", "comment"]
 
 # openai-log: where each interaction field is found in one logged line (dotted paths;
@@ -33,9 +33,18 @@ OTEL_GENAI_FIELDS: dict[str, list[str]] = {
     "scene": ["app.scene", "gen_ai.agent.name"],
 }
 
+# langfuse-export: columns of an (enriched) observation row; a trace groups one turn,
+# a session the conversation.
+LANGFUSE_FIELDS: dict[str, list[str]] = {
+    "conversation_id": ["session_id"],
+    "user_id": ["user_id"],
+    "scene": ["metadata.scene"],
+}
+
 DEFAULT_FIELDS: dict[str, dict[str, list[str]]] = {
     "openai-log": OPENAI_LOG_FIELDS,
     "otel-genai": OTEL_GENAI_FIELDS,
+    "langfuse-export": LANGFUSE_FIELDS,
 }
 
 
@@ -46,7 +55,8 @@ class SourceConfig(BaseModel):
 
     kind: SourceKind = Field(
         description="openai-log: JSONL of chat-completions request and response; "
-        "otel-genai: OTLP/JSON trace files (OpenTelemetry Collector file exporter)."
+        "otel-genai: OTLP/JSON trace files (OpenTelemetry Collector file exporter); "
+        "langfuse-export: Langfuse's blob-storage export (JSONL)."
     )
     root: str = Field(min_length=1, description="Folder holding the source's log files.")
     name: str | None = Field(

@@ -28,7 +28,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import closing
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -37,21 +37,44 @@ from prefect.cache_policies import NO_CACHE
 
 from tasks.errors import LandingError
 from tasks.ingest.ingest import IngestSettings, IngestSummary, ingest_logs
-from tasks.ingest.sources import openai_log, otel_genai
+from tasks.ingest.sources import langfuse_export, openai_log, otel_genai
 from tasks.ingest.sources.common import Outcome, reject_line
 from tasks.ingest.sources.config import SourceConfig
 from tasks.warehouse.db import connect
 
 log = logging.getLogger(__name__)
 
-Reader = Callable[[Iterator[tuple[int, str]], SourceConfig, dict], Iterator[Outcome]]
+# (lines, source, index kept across files, the file's path parts below the root) -> outcomes
+Reader = Callable[
+    [Iterator[tuple[int, str]], SourceConfig, dict, tuple[str, ...]], Iterator[Outcome]
+]
 
-ADAPTERS: dict[str, tuple[tuple[str, ...], Reader]] = {
-    "openai-log": (
+
+@dataclass(frozen=True)
+class Adapter:
+    """How one source kind is read: which files, in which order, by which reader."""
+
+    suffixes: tuple[str, ...]
+    read: Reader
+    order: Callable[[tuple[str, ...]], int] = lambda parts: 0  # files sort by (order, path)
+
+
+ADAPTERS: dict[str, Adapter] = {
+    "openai-log": Adapter(
         openai_log.SUFFIXES,
-        lambda lines, source, index: openai_log.read_openai_log(lines, source),
+        lambda lines, source, index, parts: openai_log.read_openai_log(lines, source),
     ),
-    "otel-genai": (otel_genai.SUFFIXES, otel_genai.read_otlp_json),
+    "otel-genai": Adapter(
+        otel_genai.SUFFIXES,
+        lambda lines, source, index, parts: otel_genai.read_otlp_json(lines, source, index),
+    ),
+    "langfuse-export": Adapter(
+        langfuse_export.SUFFIXES,
+        lambda lines, source, index, parts: langfuse_export.read_langfuse_export(
+            lines, source, index, langfuse_export.table_of(parts)
+        ),
+        langfuse_export.file_order,
+    ),
 }
 
 _DT = re.compile(r"^dt=(\d{4}-\d{2}-\d{2})$")
@@ -132,16 +155,16 @@ def source_files(source: SourceConfig) -> list[Path]:
             f"source {source.label}: root {root} does not exist or is not a folder "
             "(fix [[sources]] root in the config)"
         )
-    suffixes, _ = ADAPTERS[source.kind]
+    adapter = ADAPTERS[source.kind]
     found = []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_")))
         found += [
             Path(dirpath, name)
             for name in sorted(filenames)
-            if not name.startswith((".", "_")) and name.endswith(suffixes)
+            if not name.startswith((".", "_")) and name.endswith(adapter.suffixes)
         ]
-    return found
+    return sorted(found, key=lambda p: (adapter.order(p.relative_to(root).parts), p))
 
 
 def numbered_lines(path: Path) -> Iterator[tuple[int, str]]:
@@ -169,7 +192,10 @@ def translate_file(path: Path, source: SourceConfig, index: dict | None = None) 
         index: State the adapter keeps across files (otel-genai: which span is which
             interaction, for feedback that arrives in a later file).
     """
-    _, reader = ADAPTERS[source.kind]
+    adapter = ADAPTERS[source.kind]
+    root = Path(source.root).expanduser().resolve()
+    resolved = path.resolve()
+    parts = resolved.relative_to(root).parts if resolved.is_relative_to(root) else (path.name,)
     bad_utf8: list[Outcome] = []
 
     def lines() -> Iterator[tuple[int, str]]:
@@ -184,7 +210,7 @@ def translate_file(path: Path, source: SourceConfig, index: dict | None = None) 
                 continue
             yield line_no, text
 
-    outcomes = list(reader(lines(), source, index if index is not None else {}))
+    outcomes = list(adapter.read(lines(), source, index if index is not None else {}, parts))
     outcomes = sorted(outcomes + bad_utf8, key=lambda o: o.line_no)
     out: dict[str, list[dict]] = {"interactions": [], "events": []}
     for o in outcomes:
@@ -192,7 +218,7 @@ def translate_file(path: Path, source: SourceConfig, index: dict | None = None) 
             out[kind].append(record)
         if o.reject:
             reason, detail = o.reject
-            where = f"{source.label} {path.name} line {o.line_no}"
+            where = f"{source.label} {'/'.join(parts)} line {o.line_no}"
             out[o.reject_kind].append(reject_line(reason, f"{where}: {detail}", o.raw, o.line_no))
     return FileTranslation(outcomes, out)
 
@@ -228,7 +254,7 @@ def translate_source(source: SourceConfig, work: Path) -> SourceSummary:
         dt = prev["dt"] if prev else _dt_for(path, root, result, st.st_mtime)
         name = f"{path.name.split('.')[0]}-{hashlib.sha1(rel.encode()).hexdigest()[:10]}.jsonl"
         outputs = {}
-        changed = False
+        changed = prev is None  # a new file counts even when it maps to nothing
         for kind, lines in result.lines.items():
             if not lines:
                 continue
@@ -272,7 +298,7 @@ def _dt_for(path: Path, root: Path, result: FileTranslation, mtime: float) -> st
         if m := _DT.match(part):
             return m.group(1)
     days = sorted(r["ts"][:10] for lines in result.lines.values() for r in lines if "ts" in r)
-    return days[0] if days else date.fromtimestamp(mtime, UTC).isoformat()
+    return days[0] if days else datetime.fromtimestamp(mtime, UTC).date().isoformat()
 
 
 def _write_atomic(target: Path, data: bytes) -> None:

@@ -15,6 +15,7 @@ from tasks.mine.mine import mine_bad_cases
 from tasks.mine.rules import judge_with_rules
 from tasks.mine.signals import derive_signals
 from tasks.warehouse.db import connect
+from tests.tasks.ingest.sources.langfuse_fixture import write_langfuse
 from tests.tasks.ingest.sources.openai_fixture import SCRIPT, T0, conversations, write_openai_log
 from tests.tasks.ingest.sources.otel_fixture import SYSTEM, write_otel
 
@@ -156,16 +157,19 @@ def _native(root):
 
 def test_same_conversations_give_the_same_rows_in_every_format(tmp_path):
     rows = {}
-    for kind in ("native", "openai-log", "otel-genai"):
+    for kind in ("native", "openai-log", "otel-genai", "langfuse-export"):
         with connect(":memory:") as con:
             if kind == "native":
                 ingest_logs(con, _native(tmp_path / "native"), "r1")
             elif kind == "openai-log":
                 root = write_openai_log(tmp_path / "openai")
                 ingest_source(con, SourceConfig(kind=kind, root=str(root)), tmp_path / "w1", "r1")
-            else:
+            elif kind == "otel-genai":
                 root = write_otel(tmp_path / "otel", openinference_for=None)
                 ingest_source(con, SourceConfig(kind=kind, root=str(root)), tmp_path / "w2", "r1")
+            else:
+                root = write_langfuse(tmp_path / "langfuse")
+                ingest_source(con, SourceConfig(kind=kind, root=str(root)), tmp_path / "w3", "r1")
             rows[kind] = con.execute(
                 f"SELECT {_COLUMNS} FROM interactions ORDER BY interaction_id"
             ).fetchall()
@@ -173,3 +177,5 @@ def test_same_conversations_give_the_same_rows_in_every_format(tmp_path):
     assert len(native) == 6
     assert rows["openai-log"] == native
     assert rows["otel-genai"] == native
+    # Langfuse's export has no finish_reason: everything else is the same
+    assert rows["langfuse-export"] == [(*r[:9], None, *r[10:]) for r in native]
