@@ -27,7 +27,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import closing
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -333,7 +333,7 @@ def ingest_source(
     if not any((folder / kind).is_dir() for kind in ("interactions", "events")):
         return summary  # nothing mapped yet
     ingest = ingest_logs(con, folder, run_id, settings)
-    summary = SourceSummary(**{**summary.__dict__, "ingest": ingest})
+    summary = replace(summary, ingest=ingest)
     log.info(
         "source %s: %d records read, %d mapped, %d skipped, %d rejected; %d rows inserted",
         source.label,
