@@ -67,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_review_parser(sub)
     _add_serve_parser(sub)
     _add_model_parsers(sub)
+    _add_sources_parser(sub)
     _add_datasets_parser(sub)
     return parser
 
@@ -124,6 +125,24 @@ def _add_model_parsers(sub: argparse._SubParsersAction) -> None:
     rl.add_argument("--config", help="TOML config file (flags override it)")
 
 
+def _add_sources_parser(sub: argparse._SubParsersAction) -> None:
+    src = sub.add_parser("sources", help="logs in other formats: check how a sample maps")
+    src_sub = src.add_subparsers(dest="sources_command", required=True, metavar="ACTION")
+    src_check = src_sub.add_parser(
+        "check", help="read a sample, show what maps where and what would be quarantined"
+    )
+    src_check.add_argument("root", help="the folder holding the source's log files")
+    src_check.add_argument(
+        "--kind", required=True, choices=["openai-log", "otel-genai", "langfuse-export"]
+    )
+    src_check.add_argument("--files", type=int, default=20, help="read at most this many files")
+    src_check.add_argument(
+        "--config",
+        help="TOML config: field paths and feedback names of the [[sources]] entry with this root",
+    )
+    src_check.add_argument("--json", action="store_true", help="machine-readable output")
+
+
 def _add_datasets_parser(sub: argparse._SubParsersAction) -> None:
     ds = sub.add_parser("datasets", help="published preference sets: list, show, diff")
     ds_sub = ds.add_subparsers(dest="datasets_command", required=True, metavar="ACTION")
@@ -163,6 +182,8 @@ def main(argv: list[str] | None = None) -> int:
             return _review(args)
         if args.command == "datasets":
             return _datasets(args)
+        if args.command == "sources":
+            return _sources(args)
         if args.command == "serve":
             return _serve(args)
         if args.command == "evaluate":
@@ -204,6 +225,49 @@ def _generate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _sources(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from flows.config import load_config
+    from tasks.ingest.sources.check import check_source
+    from tasks.ingest.sources.config import SourceConfig
+
+    configured = load_config(args.config).sources if args.config else []
+    root = str(Path(args.root).expanduser().resolve())
+    source = next(
+        (
+            s
+            for s in configured
+            if s.kind == args.kind and str(Path(s.root).expanduser().resolve()) == root
+        ),
+        None,
+    ) or SourceConfig(kind=args.kind, root=args.root)
+    check = check_source(source, max_files=args.files)
+    if args.json:
+        _say(json.dumps(asdict(check), indent=1, default=str))
+        return EXIT_OK
+    _say(
+        f"{check.kind} at {args.root}: read {check.files_read} of {check.files_found} files, "
+        f"{check.records_read} records"
+    )
+    _say(
+        f"  mapped:      {check.records_mapped} -> {check.interactions} interactions, "
+        f"{check.events} events"
+    )
+    for reason, n in sorted(check.skipped.items()):
+        _say(f"  skipped:     {n} {reason}")
+    for reason, n in sorted(check.rejected.items()):
+        _say(f"  quarantined: {n} {reason}")
+    for line in check.reject_examples:
+        _say(f"    {line}")
+    for kind, record in check.sample.items():
+        _say(f"first {kind} record, field by field:")
+        for name, value in record.items():
+            text = json.dumps(value, ensure_ascii=False, default=str)
+            _say(f"  {name:<18} {text[:90] + ('...' if len(text) > 90 else '')}")
+    return EXIT_OK
+
+
 def _schema(args: argparse.Namespace) -> int:
     from tasks.ingest.records import RECORD_MODELS
 
@@ -214,9 +278,15 @@ def _schema(args: argparse.Namespace) -> int:
 def _preflight(config) -> None:
     """Fail fast, in one line, on paths that cannot work (before Prefect starts)."""
     from tasks.ingest.ingest import discover_files
+    from tasks.ingest.landing import is_remote
+    from tasks.ingest.sources.translate import source_files
     from tasks.warehouse.db import connect, run_lock
 
-    discover_files(config.landing)
+    # With [[sources]] configured, the native landing root is optional.
+    if not config.sources or is_remote(config.landing) or Path(config.landing).exists():
+        discover_files(config.landing)
+    for source in config.sources:
+        source_files(source)
     connect(config.warehouse).close()
     # Another loop run on this warehouse: say so now, before Prefect starts (the flow
     # itself takes the lock for the whole run; this only checks that it is free).

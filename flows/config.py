@@ -13,13 +13,14 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from expectations.suites import ValidationSettings
 from tasks.errors import ConfigError
 from tasks.evaluate.candidate import GateSettings
 from tasks.evaluate.rlprompts import RLSettings
 from tasks.ingest.ingest import IngestSettings
+from tasks.ingest.sources.config import SourceConfig
 from tasks.judge.calibration import CalibrationSettings
 from tasks.judge.llm_judge import JudgeSettings
 from tasks.llm.client import LLMSettings
@@ -117,6 +118,11 @@ class LoopConfig(BaseModel):
     )
     duckdb: DuckDBSettings = DuckDBSettings()
     ingest: IngestSettings = IngestSettings()
+    sources: list[SourceConfig] = Field(
+        default_factory=list,
+        description="Other landing roots in formats teams already write ([[sources]]: kind, "
+        "root, fields, feedback), read beside the native landing root (docs/sources.md).",
+    )
     signals: SignalSettings = SignalSettings()
     rules: RuleSettings = RuleSettings()
     mining: MiningSettings = MiningSettings()
@@ -164,6 +170,13 @@ class LoopConfig(BaseModel):
             "gate": self.gate.model_dump(mode="json"),
             "lock_wait_s": max(self.lock_wait_s, self.orchestration.run_wait_s),
         }
+
+    @model_validator(mode="after")
+    def _source_names_differ(self) -> LoopConfig:
+        labels = [source.label for source in self.sources]
+        if len(labels) != len(set(labels)):
+            raise ValueError("two [[sources]] share a name: give each a distinct name")
+        return self
 
     def config_hash(self) -> str:
         """A short, stable hash of every setting (recorded with each run)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from prefect import flow, get_run_logger
@@ -21,6 +21,8 @@ from flows.config import LoopConfig
 from flows.report import RunReport, render_trends
 from flows.runners import llm_stage_runner
 from tasks.ingest.ingest import IngestSummary, ingest_logs_task
+from tasks.ingest.landing import is_remote
+from tasks.ingest.sources import SourceSummary, ingest_sources_task
 from tasks.judge.llm_judge import NO_LLM_NOTICE, LLMJudgeSummary, judge_with_llm_task
 from tasks.llm.client import resolve_llm
 from tasks.mine.mine import MiningSummary, mine_bad_cases_task
@@ -58,6 +60,7 @@ class LoopSummary:
     publish: PublishSummary
     evalset: SetSummary
     trends: TrendSummary
+    sources: list[SourceSummary] = field(default_factory=list)  # [[sources]] in the config
 
     def as_dict(self) -> dict:
         return {
@@ -76,6 +79,7 @@ class LoopSummary:
             "publish": asdict(self.publish),
             "evalset": asdict(self.evalset),
             "trends": {k: v for k, v in asdict(self.trends).items() if k != "table"},
+            "sources": [source.as_dict() for source in self.sources],
         }
 
 
@@ -137,7 +141,18 @@ def _run_stages(config: LoopConfig, warehouse: str, run_id: str) -> LoopSummary:
     """The stages in loop order, each a task; the LLM-bound ones on the LLM stage runner."""
     db = {"memory_limit": config.duckdb.memory_limit, "threads": config.duckdb.threads}
     llm_configured = resolve_llm(config.llm) is not None  # the key itself stays in the tasks
-    ingest = ingest_logs_task(warehouse, config.landing, run_id, config.ingest, **db)
+    # With [[sources]] configured, the native landing root is optional.
+    native = not config.sources or is_remote(config.landing) or Path(config.landing).exists()
+    ingest = (
+        ingest_logs_task(warehouse, config.landing, run_id, config.ingest, **db)
+        if native
+        else IngestSummary()
+    )
+    sources = (
+        ingest_sources_task(warehouse, config.sources, run_id, config.ingest, **db)
+        if config.sources
+        else []
+    )
     signals = derive_signals_task(warehouse, run_id, config.signals, **db)
     judges = judge_with_rules_task(warehouse, run_id, config.rules, config.signals, **db)
     with llm_stage_runner(config.orchestration) as run_llm_stage:
@@ -197,6 +212,7 @@ def _run_stages(config: LoopConfig, warehouse: str, run_id: str) -> LoopSummary:
         publish,
         evalset,
         trends,
+        sources,
     )
 
 

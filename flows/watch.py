@@ -19,6 +19,8 @@ from prefect.events import emit_event
 
 from flows.config import LoopConfig
 from tasks.ingest.ingest import discover_files
+from tasks.ingest.landing import is_remote
+from tasks.ingest.sources.translate import source_files
 
 LANDED_EVENT = "badcase.logs.landed"
 
@@ -48,13 +50,18 @@ def watch_landing(config: LoopConfig | None = None) -> WatchSummary:
     """Emit ``badcase.logs.landed`` naming the files that are new since the last check."""
     config = config or LoopConfig()
     logger = get_run_logger()
-    files, _ = discover_files(config.landing)
+    native = not config.sources or is_remote(config.landing) or Path(config.landing).exists()
+    files, _ = discover_files(config.landing) if native else ([], [])
     state_file = state_path(config)
     try:
         seen = json.loads(state_file.read_text()) if state_file.exists() else {}
     except ValueError:
         seen = {}  # a damaged state file: announce everything once more (ingest is idempotent)
     current = {f.path: [f.size_bytes, f.mtime.isoformat()] for f in files}
+    for source in config.sources:  # [[sources]] roots are watched too
+        for path in source_files(source):
+            st = path.stat()
+            current[str(path.resolve())] = [st.st_size, str(st.st_mtime_ns)]
     new = sorted(path for path, stamp in current.items() if seen.get(path) != stamp)
     event_id = None
     if new:
@@ -70,4 +77,4 @@ def watch_landing(config: LoopConfig | None = None) -> WatchSummary:
     tmp.parent.mkdir(parents=True, exist_ok=True)
     tmp.write_text(json.dumps(current))
     tmp.replace(state_file)
-    return WatchSummary(len(files), new, event_id)
+    return WatchSummary(len(current), new, event_id)

@@ -33,6 +33,9 @@ class Reply:
     retry_after: str | None = None
     prompt_tokens: int = 10
     completion_tokens: int = 5
+    id: str = "chatcmpl-test"
+    created: int | None = None  # epoch seconds; default: now
+    finish_reason: str = "stop"
 
 
 @dataclass
@@ -96,20 +99,23 @@ class LLMServer:
                         server.in_flight -= 1
 
             def _answer(self, body: dict, reply: Reply) -> None:
+                if reply.status == 200 and body.get("stream"):
+                    self._stream(body, reply)
+                    return
                 if reply.status != 200:
                     message = reply.content if reply.content != "ok" else f"scripted {reply.status}"
                     payload = {"error": {"message": message, "type": "test"}}
                 else:
                     payload = {
-                        "id": "chatcmpl-test",
+                        "id": reply.id,
                         "object": "chat.completion",
-                        "created": int(time.time()),
+                        "created": reply.created or int(time.time()),
                         "model": body.get("model", "test-model"),
                         "choices": [
                             {
                                 "index": 0,
                                 "message": {"role": "assistant", "content": reply.content},
-                                "finish_reason": "stop",
+                                "finish_reason": reply.finish_reason,
                             }
                         ],
                         "usage": {
@@ -129,6 +135,43 @@ class LLMServer:
                     self.wfile.write(data)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (timeout): nothing to answer
+
+            def _stream(self, body: dict, reply: Reply) -> None:
+                """Server-sent events: the content in three chunks, then usage if asked."""
+                base = {
+                    "id": reply.id,
+                    "object": "chat.completion.chunk",
+                    "created": reply.created or int(time.time()),
+                    "model": body.get("model", "test-model"),
+                }
+                third = max(1, len(reply.content) // 3)
+                pieces = [reply.content[i : i + third] for i in range(0, len(reply.content), third)]
+                deltas = [{"role": "assistant", "content": ""}] + [{"content": p} for p in pieces]
+                chunks = [
+                    {**base, "choices": [{"index": 0, "delta": d, "finish_reason": None}]}
+                    for d in deltas
+                ]
+                chunks.append(
+                    {
+                        **base,
+                        "choices": [
+                            {"index": 0, "delta": {}, "finish_reason": reply.finish_reason}
+                        ],
+                    }
+                )
+                if (body.get("stream_options") or {}).get("include_usage"):
+                    usage = {
+                        "prompt_tokens": reply.prompt_tokens,
+                        "completion_tokens": reply.completion_tokens,
+                        "total_tokens": reply.prompt_tokens + reply.completion_tokens,
+                    }
+                    chunks.append({**base, "choices": [], "usage": usage})
+                data = "".join(f"data: {json.dumps(c)}\n\n" for c in chunks) + "data: [DONE]\n\n"
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.send_header("Content-Length", str(len(data.encode())))
+                self.end_headers()
+                self.wfile.write(data.encode())
 
         class Server(ThreadingHTTPServer):
             request_queue_size = 256  # the default backlog of 5 refuses bursts of connections

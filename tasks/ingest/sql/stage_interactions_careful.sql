@@ -9,7 +9,12 @@ WITH l AS (
     WHERE reject_reason IS NOT NULL OR trim(coalesce(line, '')) <> ''
 ),
 o AS (
-    SELECT *, CASE WHEN is_json THEN json_type(line) END AS top_type FROM l
+    -- A line a source adapter could not map carries its own reason and raw text
+    -- (tasks/ingest/sources): {"_source_reject": {"reason", "detail", "raw", "line_no"}},
+    -- line_no being the record's line in the source file.
+    SELECT *, CASE WHEN is_json THEN json_type(line) END AS top_type,
+        CASE WHEN is_json THEN json_extract(line, '$._source_reject') END AS src
+    FROM l
 ),
 p AS (
     SELECT *,
@@ -52,15 +57,18 @@ SELECT
     r.latency_ms, r.prompt_tokens, r.completion_tokens, r.metadata,
     TRY_CAST(substr(source_file, strpos(source_file, '/dt=') + 4, 10) AS DATE) AS dt,
     source_file, $run_id AS run_id,
-    line_no, line AS raw, raw_bytes,
+    coalesce(TRY_CAST(src->>'line_no' AS BIGINT), line_no) AS line_no,
+    coalesce(src->>'raw', line) AS raw, coalesce(strlen(src->>'raw'), raw_bytes) AS raw_bytes,
     CASE
         WHEN reject_reason IS NOT NULL THEN reject_reason
+        WHEN src->>'reason' IS NOT NULL THEN src->>'reason'
         WHEN NOT is_json THEN 'invalid_json'
         WHEN top_type <> 'OBJECT' THEN 'not_an_object'
         WHEN wrong_fields <> '' THEN 'wrong_type'
     END AS pre_reason,
     CASE
         WHEN reject_reason = 'invalid_encoding' THEN 'the line is not valid UTF-8'
+        WHEN src->>'reason' IS NOT NULL THEN src->>'detail'
         WHEN reject_reason = 'record_too_large' THEN 'the line is longer than the reader accepts'
         WHEN reject_reason IS NOT NULL THEN 'the line could not be read as text'
         WHEN NOT is_json THEN 'not valid JSON (truncated or malformed)'
