@@ -49,6 +49,7 @@ EXPLAINED = {
     "gate": "closing-the-loop.md",
     "trends": "closing-the-loop.md",
     "rl": "closing-the-loop.md",
+    "sources": "sources.md",
 }
 
 INTRO = """\
@@ -103,6 +104,8 @@ def toml_value(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(toml_value(v) for v in value) + "]"
     if isinstance(value, dict):
+        if not value:
+            return "{}"
         return "{ " + ", ".join(f"{k} = {toml_value(v)}" for k, v in value.items()) + " }"
     if isinstance(value, BaseModel):
         return toml_value(value.model_dump(mode="json"))

@@ -17,8 +17,8 @@ def test_configuration_reference_is_current():
 
 def test_reference_names_every_setting_with_its_default():
     text = configdoc.render_markdown()
-    for key, model, _ in configdoc._sections(LoopConfig):
-        assert f"## `[{key}]`" in text
+    for key, model, many in configdoc._sections(LoopConfig):
+        assert (f"## `[[{key}]]`" if many else f"## `[{key}]`") in text
         for name, field in model.model_fields.items():
             if configdoc._model(field.annotation) is None:
                 default = configdoc.toml_value(field.get_default(call_default_factory=True))
