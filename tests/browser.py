@@ -156,8 +156,15 @@ def _drive(profile: str, click_text: str, wait_for: list[str], out, deadline: fl
         if clicked and all(s in text for s in wait_for):
             break
         time.sleep(0.5)
-    if out is not None:
-        time.sleep(1)  # let the last fetch paint
+    if out is not None:  # tall enough for the task graph and a row of artifacts below it
+        tools.call(
+            "Emulation.setDeviceMetricsOverride",
+            width=1280,
+            height=1120,
+            deviceScaleFactor=1,
+            mobile=False,
+        )
+        time.sleep(1.5)  # let the page lay out again and paint
         shot = tools.call("Page.captureScreenshot", format="png")
         out.write_bytes(base64.b64decode(shot["data"]))
     tools.ws.close()
