@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 180
 
-.PHONY: venv demo test bench lint format lock contract clean
+.PHONY: venv demo test e2e bench lint format lock contract clean
 
 venv: $(STAMP)
 
@@ -20,6 +20,12 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The served loop on a real `prefect server start`, and its dashboard in headless
+# Chromium (apt-get install chromium; skipped, with the reason, without it).
+# Screenshots land in e2e-screenshots/. `make test` runs the same module.
+e2e: $(STAMP)
+	BADCASE_E2E_SCREENSHOTS=e2e-screenshots $(BIN)/python -m pytest -ra tests/flows/test_real_server.py
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
@@ -44,4 +50,4 @@ lock:
 	rm -rf .lock-venv
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache demo bench-data
+	rm -rf $(VENV) .pytest_cache .ruff_cache demo bench-data e2e-screenshots

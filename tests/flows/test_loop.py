@@ -8,6 +8,14 @@ from pathlib import Path
 import duckdb
 import pytest
 from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import (
+    ArtifactFilter,
+    ArtifactFilterFlowRunId,
+    ArtifactFilterKey,
+    TaskRunFilter,
+    TaskRunFilterFlowRunId,
+)
+from prefect.client.schemas.sorting import ArtifactSort
 
 from flows.config import LoopConfig
 from flows.loop import bad_case_loop
@@ -141,26 +149,22 @@ def test_failed_run_is_recorded(prefect_server, config, tmp_path):
 
 
 def _artifact(flow_run_id: str, key: str) -> str:
-    # Posted by hand: this server version rejects the null filters and offset that
-    # the client's read_artifacts sends.
-    body = {
-        "artifacts": {"key": {"any_": [key]}, "flow_run_id": {"any_": [flow_run_id]}},
-        "limit": 10,
-        "offset": 0,
-        "sort": "CREATED_DESC",
-    }
+    """The data of the run's one artifact named ``key``."""
+    artifacts = ArtifactFilter(
+        key=ArtifactFilterKey(any_=[key]), flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id])
+    )
     with get_client(sync_client=True) as client:
-        found = client.request("POST", "/artifacts/filter", json=body).json()
+        found = client.read_artifacts(artifact_filter=artifacts, sort=ArtifactSort.CREATED_DESC)
     assert len(found) == 1, f"expected one {key} artifact for run {flow_run_id}"
-    return found[0]["data"]
+    return found[0].data
 
 
 def _task_runs(flow_run_id: str) -> list[str]:
     """Names of the flow run's task runs (without the "-<n>" suffix)."""
-    body = {"flow_runs": {"id": {"any_": [flow_run_id]}}, "limit": 200, "offset": 0}
+    runs = TaskRunFilter(flow_run_id=TaskRunFilterFlowRunId(any_=[flow_run_id]))
     with get_client(sync_client=True) as client:
-        found = client.request("POST", "/task_runs/filter", json=body).json()
-    return [run["name"].rsplit("-", 1)[0] for run in found]
+        found = client.read_task_runs(task_run_filter=runs, limit=200)
+    return [run.name.rsplit("-", 1)[0] for run in found]
 
 
 def test_a_set_that_fails_validation_fails_the_run(prefect_server, config, monkeypatch):
@@ -185,7 +189,7 @@ def test_a_set_that_fails_validation_fails_the_run(prefect_server, config, monke
 
 
 def _artifact_keys(flow_run_id: str) -> set[str]:
-    body = {"artifacts": {"flow_run_id": {"any_": [flow_run_id]}}, "limit": 50, "offset": 0}
+    artifacts = ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id]))
     with get_client(sync_client=True) as client:
-        found = client.request("POST", "/artifacts/filter", json=body).json()
-    return {a["key"] for a in found if a["key"]}
+        found = client.read_artifacts(artifact_filter=artifacts, limit=50)
+    return {a.key for a in found if a.key}

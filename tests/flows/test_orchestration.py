@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
 
 from deployments.serve import build_deployments
 from flows.config import LoopConfig, OrchestrationSettings
@@ -111,11 +112,13 @@ def test_a_landed_event_leads_to_a_loop_run(prefect_server, config):
     runs = []
     with get_client(sync_client=True) as client:
         while time.monotonic() < deadline and not runs:
-            body = {"deployments": {"id": {"any_": [str(deployment_id)]}}, "limit": 5, "offset": 0}
-            runs = client.request("POST", "/flow_runs/filter", json=body).json()
+            runs = client.read_flow_runs(
+                deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment_id])),
+                limit=5,
+            )
             time.sleep(1)
     assert runs, "the trigger created a run of the on-new-logs deployment"
-    assert runs[0]["parameters"]["config"]["landing"] == config.landing
+    assert runs[0].parameters["config"]["landing"] == config.landing
 
 
 def test_publishing_emits_the_event_and_training_takes_it(prefect_server, config, monkeypatch):
