@@ -42,10 +42,17 @@ DEFAULT_SIGNAL_WEIGHTS = {
     "edit": 1.0,
     "negative_comment": 0.8,
     "rephrase": 0.7,
+    # weak: a requirement added on top of the same ask (measured on real conversations,
+    # benchmarks/data/: mostly served answers being taken further)
+    "refinement": 0.2,
+    # weak, and only beside other trouble (create_case_scores.sql): most conversations
+    # of a chat product simply end
     "abandonment": 0.3,
     "thumbs_up": 1.0,
     "high_rating": 1.0,
     "copy": 0.6,
+    "thanks": 0.8,
+    "continuation": 0.3,
 }
 
 

@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 RULES = (
     "empty_or_short",
     "truncated",
+    "cut_off",
     "unpaired_tags",
     "refusal",
     "wrong_language",
@@ -53,6 +54,58 @@ DEFAULT_REFUSAL_PREFIXES = [
 ]
 
 
+# Phrases of a request that ask for a short reply ("reply only 'acknowledged'", "answer
+# with the letter"): a short answer to it is what was asked.
+DEFAULT_BREVITY_PHRASES = [
+    "only reply",
+    "reply only",
+    "only respond",
+    "respond only",
+    "only answer",
+    "answer only",
+    "just say",
+    "just reply",
+    "just answer",
+    "reply with",
+    "respond with",
+    "answer with",
+    "acknowledge",
+    "one word",
+    "single word",
+    "one letter",
+    "single letter",
+    "yes or no",
+    "true or false",
+    "short answer",
+    "briefly",
+    "don't explain",
+    "do not explain",
+    "no explanation",
+    "只回答",
+    "只需回答",
+    "简短",
+    "一个字",
+    "是或否",
+]
+
+
+# A short answer that is complete as it stands: an acknowledgement, a choice letter
+# ("b. cost-shifting"), a yes/no, a bracketed move in a text game.
+DEFAULT_SHORT_REPLY_PATTERN = (
+    r"^(ok|okay|yes|no|sure|noted|understood|acknowledged|got it|memori[sz]ed|read|done|"
+    r"ready|i understand|yes, i understand|i'm ready|i am ready|好的|明白|收到|是|否)\b"
+    r"|^[a-h][.)]\s|^[a-h]$|^\{.*\}$|^\[.*\]$"
+)
+# A last line ending on a comma or a word that cannot end an English sentence
+# (an article, preposition, conjunction, auxiliary or pronoun) stops mid-sentence.
+DEFAULT_DANGLING_PATTERN = (
+    r"(,|\b(a|an|the|to|of|and|or|but|with|for|in|on|at|by|from|into|as|than|that|which|"
+    r"who|whose|is|are|was|were|be|been|being|can|could|will|would|should|may|might|must|"
+    r"has|have|had|do|does|did|not|very|more|most|your|our|their|my|his|her|its|this|these|"
+    r"those|we|you|they|i|if|because|when|while|such|each|every|some|any|about|like|how))$"
+)
+
+
 class RuleSettings(BaseModel):
     """Thresholds of the rule judges."""
 
@@ -60,6 +113,30 @@ class RuleSettings(BaseModel):
 
     min_answer_length: int = Field(
         30, ge=0, description="Answers shorter than this (a Han character counts 2) are too short."
+    )
+    short_request_length: int = Field(
+        40,
+        ge=0,
+        description="A short answer is fine for a request shorter than this (a greeting, "
+        "thanks, a choice, a game move); the same weighting as min_answer_length.",
+    )
+    brevity_phrases: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_BREVITY_PHRASES),
+        description="A request containing one of these asks for a short reply.",
+    )
+    cut_off_min_chars: int = Field(
+        400,
+        ge=0,
+        description="An answer at least this long whose last prose line (8+ words) stops on "
+        "a word is cut off (an open code block or a dangling word is, at any length).",
+    )
+    short_reply_pattern: str = Field(
+        DEFAULT_SHORT_REPLY_PATTERN,
+        description="A short answer matching this (lower-cased regex) is complete as it stands.",
+    )
+    dangling_pattern: str = Field(
+        DEFAULT_DANGLING_PATTERN,
+        description="A last line matching this (lower-cased regex) stops mid-sentence.",
     )
     refusal_prefixes: list[str] = Field(
         default_factory=lambda: list(DEFAULT_REFUSAL_PREFIXES),
@@ -92,6 +169,11 @@ def find_rule_failures(con: duckdb.DuckDBPyConnection, settings: RuleSettings) -
         sql("create_rule_findings"),
         {
             "min_answer_length": settings.min_answer_length,
+            "short_request_length": settings.short_request_length,
+            "brevity_phrases": [p.lower() for p in settings.brevity_phrases],
+            "cut_off_min_chars": settings.cut_off_min_chars,
+            "short_reply_pattern": settings.short_reply_pattern,
+            "dangling_pattern": settings.dangling_pattern,
             "refusal_prefixes": [p.lower() for p in settings.refusal_prefixes],
             "refusal_max_chars": settings.refusal_max_chars,
         },

@@ -33,6 +33,17 @@ DEFAULT_CORRECTION_PREFIXES = [
     "that's not",
     "that is not",
     "not right",
+    "still not working",
+    "still doesn't work",
+    "still getting",
+    "still the same error",
+    "it doesn't work",
+    "it does not work",
+    "doesn't work",
+    "this doesn't work",
+    "you didn't",
+    "you forgot",
+    "you missed",
     "incorrect",
     "are you sure",
     "this is incomplete",
@@ -48,6 +59,76 @@ DEFAULT_CORRECTION_PREFIXES = [
     "这个回答不完整",
     "答错",
     "不准确",
+]
+# Openings of a user turn that ask for more of the same answer: the content so far was
+# wanted (whether the answer was cut off is a separate fact the cut_off rule checks).
+DEFAULT_CONTINUATION_PREFIXES = [
+    "continue",
+    "cont.",
+    "go on",
+    "keep going",
+    "keep writing",
+    "carry on",
+    "more",
+    "next",
+    "elaborate",
+    "expand",
+    "finish",
+    "please continue",
+    "pls continue",
+    "继续",
+    "再来",
+    "接着",
+    "还有吗",
+]
+# Openings of a user turn that thank or praise the previous answer.
+DEFAULT_THANKS_PREFIXES = [
+    "thanks",
+    "thank you",
+    "thank u",
+    "thx",
+    "ty",
+    "great",
+    "perfect",
+    "awesome",
+    "excellent",
+    "amazing",
+    "nice",
+    "good job",
+    "well done",
+    "that's great",
+    "that's perfect",
+    "that is great",
+    "this is great",
+    "love it",
+    "cool",
+    "谢谢",
+    "感谢",
+    "太好了",
+    "很好",
+    "完美",
+]
+# Openings of a user turn that move on to a new ask (the next item of a series, a
+# variant, an addition) rather than asking the same thing again.
+DEFAULT_MOVE_ON_PREFIXES = [
+    "now",
+    "ok",
+    "okay",
+    "also",
+    "and",
+    "another",
+    "then",
+    "what about",
+    "how about",
+    "same for",
+    "do the same",
+    "repeat for",
+    "good",
+    "yes",
+    "好",
+    "那",
+    "然后",
+    "再",
 ]
 DEFAULT_NEGATIVE_COMMENT_WORDS = [
     "wrong",
@@ -82,9 +163,12 @@ SIGNALS = (
     "low_rating",
     "negative_comment",
     "abandonment",
+    "refinement",
     "thumbs_up",
     "copy",
     "high_rating",
+    "thanks",
+    "continuation",
 )
 
 
@@ -98,7 +182,18 @@ class SignalSettings(BaseModel):
     )
     retry_similarity: float = Field(0.9, ge=0, le=1, description="Request similarity for a retry.")
     rephrase_similarity: float = Field(
-        0.25, ge=0, le=1, description="Bigram Jaccard of two user turns that makes a rephrase."
+        0.35, ge=0, le=1, description="Bigram Jaccard of two user turns that makes a rephrase."
+    )
+    min_request_chars: int = Field(
+        12,
+        ge=0,
+        description="Requests shorter than this (normalised) are commands, never rephrased.",
+    )
+    slot_words: int = Field(
+        2,
+        ge=0,
+        description="A follow-up that swaps at most this many words (a name, an item) for as "
+        "many others is the next item of a series or template, not a rephrase.",
     )
     abandon_after_s: int = Field(
         1800, gt=0, description="A conversation quiet this long after its last answer is abandoned."
@@ -108,6 +203,11 @@ class SignalSettings(BaseModel):
         description="Openings of a user turn that correct the answer before it (a list you "
         "give replaces the default one).",
     )
+    continuation_prefixes: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_CONTINUATION_PREFIXES)
+    )
+    thanks_prefixes: list[str] = Field(default_factory=lambda: list(DEFAULT_THANKS_PREFIXES))
+    move_on_prefixes: list[str] = Field(default_factory=lambda: list(DEFAULT_MOVE_ON_PREFIXES))
     negative_comment_words: list[str] = Field(
         default_factory=lambda: list(DEFAULT_NEGATIVE_COMMENT_WORDS),
         description="Words that make a comment event a negative_comment signal.",
@@ -162,6 +262,11 @@ def derive_signals(
                 "abandon_after_s": settings.abandon_after_s,
                 "watermark": watermark,
                 "correction_prefixes": [p.lower() for p in settings.correction_prefixes],
+                "continuation_prefixes": [p.lower() for p in settings.continuation_prefixes],
+                "thanks_prefixes": [p.lower() for p in settings.thanks_prefixes],
+                "move_on_prefixes": [p.lower() for p in settings.move_on_prefixes],
+                "min_request_chars": settings.min_request_chars,
+                "slot_words": settings.slot_words,
                 "negative_comment_words": [w.lower() for w in settings.negative_comment_words],
             },
         )

@@ -1,7 +1,9 @@
 -- Score every interaction of the conversations in mine_scope (temp table case_scores).
 --
 --   user_cost  = sum over user acts of the strongest weighted signal of the act
---                (retry and regenerate are one act), minus the positive acts, >= 0
+--                (retry and regenerate are one act), minus the positive acts, >= 0;
+--                abandonment counts only beside another negative signal or a rule.
+--                Positive acts offset implicit negatives only, never a judge's finding.
 --   deviation  = the strongest judge evidence (0..1): a rule's severity, or an LLM
 --                judge's "bad" verdict as (10 - score) / 9. An LLM judge whose agreement
 --                with people fell below the threshold, overall or in the scene
@@ -21,6 +23,11 @@ acts AS (
         max(sg.strength * w.weight) AS v,
         list(sg.signal) AS sigs
     FROM signals sg JOIN weights w USING (signal)
+    -- abandonment counts only beside other trouble: another negative signal or a rule
+    WHERE sg.signal <> 'abandonment' OR sg.interaction_id IN (
+        SELECT interaction_id FROM signals WHERE polarity = 'negative' AND signal <> 'abandonment'
+        UNION ALL
+        SELECT interaction_id FROM judgments WHERE verdict = 'bad' AND judge LIKE 'rule:%')
     GROUP BY ALL
 ),
 cost AS (

@@ -17,6 +17,18 @@ p AS (
 f AS (
     SELECT *,
         length(trim(answer)) AS chars,
+        -- what is left without white space and invisible format characters (U+200B ...)
+        length(regexp_replace(answer, '[\s\p{Cf}]+', '', 'g')) AS visible_chars,
+        length(trim(coalesce(request, ''))) + wide_chars(request) AS request_len,
+        contains_any(lower(coalesce(request, '')), $brevity_phrases) AS asks_brevity,
+        -- a short acknowledgement, a choice ("b. cost-shifting") or a bracketed game move
+        regexp_matches(lower(trim(answer)), $short_reply_pattern) AS fitting_short_reply,
+        -- an odd number of ``` fences: the answer stops inside a code block
+        (length(answer) - length(replace(answer, '```', ''))) // 3 % 2 = 1 AS open_fence,
+        -- the last line of the answer; the last code block when the answer ends with one
+        regexp_extract(rtrim(answer), '[^\n]*$') AS last_line,
+        CASE WHEN ends_with(rtrim(answer), '```')
+             THEN string_split(rtrim(answer), '```')[-2] END AS last_block,
         wide_chars(prose) AS answer_wide,
         ascii_letters(prose) AS answer_ascii,
         wide_chars(request) AS request_wide,
@@ -32,6 +44,21 @@ f AS (
             AS may_repeat
     FROM p
 ),
+e AS (
+    SELECT *,
+        -- a closed last code block whose code stops mid-way: more brackets opened than
+        -- closed, or a last line ending on an operator, a comma or an opening bracket, or
+        -- a bare keyword (how a cut-off answer looks once a viewer closed the fence)
+        last_block IS NOT NULL AND (
+            length(last_block) - length(translate(last_block, '([{', ''))
+                > length(last_block) - length(translate(last_block, ')]}', ''))
+            OR regexp_matches(rtrim(last_block), '([,(\[{=+*/\\&|]|\b(def|class|return|print|if|for|while|function|const|let|var|import|from|and|or|not))$')
+        ) AS open_code,
+        -- the last line stops on a word that cannot end a sentence, or on a comma
+        regexp_matches(lower(last_line), $dangling_pattern) AS dangling_end,
+        len(string_split(trim(last_line), ' ')) AS last_line_words
+    FROM f
+),
 g AS (
     SELECT *,
         -- a wide (CJK) character carries about as much as two Latin ones
@@ -41,7 +68,7 @@ g AS (
         CASE WHEN tool_open > 0 THEN regexp_extract_all(answer, '(?s)<tool_call>(.*?)</tool_call>', 1) END AS tool_bodies,
         CASE WHEN may_repeat THEN [trim(x) FOR x IN string_split_regex(answer, '[.!?。！？\n]+') IF length(trim(x)) >= 6] END AS sentences,
         CASE WHEN may_repeat THEN string_split_regex(trim(lower(answer)), '\s+') END AS words
-    FROM f
+    FROM e
 ),
 h AS (
     SELECT *, list_aggregate(words, 'mode') AS top_word FROM g
@@ -50,9 +77,35 @@ loops AS (
     SELECT *, len([w FOR w IN words IF w = top_word]) AS top_word_count FROM h
 ),
 fired AS (
-    SELECT item_id, 'rule:empty_or_short' AS judge, 0.6 AS score,
-        json_object('weighted_length', weighted_len, 'min', $min_answer_length) AS evidence
-    FROM loops WHERE weighted_len < $min_answer_length
+    -- empty (white space or invisible characters only): always a failure
+    SELECT item_id, 'rule:empty_or_short' AS judge, 1.0 AS score,
+        json_object('visible_chars', visible_chars) AS evidence
+    FROM loops WHERE visible_chars = 0
+    UNION ALL
+    -- too short for what was asked: weak alone (in real traffic most short answers are
+    -- asked for); never for a short request, a request for a short reply, or a fitting
+    -- short reply (an acknowledgement, a choice letter, a game move)
+    SELECT item_id, 'rule:empty_or_short', 0.4,
+        json_object('weighted_length', weighted_len, 'min', $min_answer_length,
+                    'request_length', request_len)
+    FROM loops
+    WHERE visible_chars > 0 AND weighted_len < $min_answer_length
+      AND request_len >= $short_request_length AND NOT asks_brevity AND NOT fitting_short_reply
+    UNION ALL
+    -- stops mid-way (finish_reason may still say 'stop': products log what they got):
+    -- inside an open code block, inside a code block a viewer closed, on a word that
+    -- cannot end a sentence, or on a word after a long answer's long prose line
+    SELECT item_id, 'rule:cut_off',
+        CASE WHEN open_fence OR open_code THEN 0.9 WHEN dangling_end THEN 0.8 ELSE 0.7 END,
+        json_object('open_code_block', open_fence OR open_code, 'ending', right(rtrim(answer), 40))
+    FROM loops
+    WHERE coalesce(finish_reason, '') <> 'length' AND visible_chars > 0 AND (
+        open_fence OR open_code OR dangling_end
+        OR (chars >= $cut_off_min_chars AND last_line_words >= 8
+            -- prose, not a list item, table row, heading or quote ...
+            AND NOT regexp_matches(ltrim(last_line), '^([-*+•>#|]|\d+[.)]\s)')
+            -- ... that stops on a letter or digit, not on an end mark
+            AND regexp_matches(last_line, '[\p{L}\p{N}]$')))
     UNION ALL
     SELECT item_id, 'rule:truncated', 1.0, json_object('finish_reason', finish_reason)
     FROM loops WHERE finish_reason = 'length'

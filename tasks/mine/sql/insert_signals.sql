@@ -16,6 +16,7 @@ WITH turns AS (
 ),
 normalised AS (
     SELECT *, norm_text(request) AS n_req, norm_text(next_request) AS n_next,
+        lower(ltrim(left(request, 60))) AS opening,
         lower(ltrim(left(next_request, 60))) AS next_opening
     FROM turns
 ),
@@ -27,8 +28,44 @@ follow AS (
         CASE WHEN next_id IS NULL THEN NULL
              WHEN n_req = n_next THEN 1.0
              ELSE set_jaccard(bigram_set(n_req), bigram_set(n_next)) END AS similarity,
-        opens_with_any(next_opening, $correction_prefixes) AS corrective
+        opens_with_any(next_opening, $correction_prefixes) AS corrective,
+        -- "continue", "more", "go on": the content so far was wanted
+        opens_with_word(next_opening, $continuation_prefixes) AS continues,
+        opens_with_word(next_opening, $thanks_prefixes) AS thanks_next,
+        -- this request itself only thanks or closes ("thanks!" -> "you're welcome")
+        opens_with_word(opening, $thanks_prefixes) AND length(n_req) <= 40 AS closing,
+        opens_with_word(next_opening, $move_on_prefixes) AS moves_on
     FROM normalised
+),
+asked AS (
+    -- how the next request differs from this one, word by word (only where it could
+    -- be a rephrase): a swapped slot (a name, an item number) is the next item of a
+    -- series or template; only additions are a refinement of the same ask
+    SELECT *,
+        CASE WHEN similarity >= $rephrase_similarity AND replied THEN word_set(request) END AS w_req,
+        CASE WHEN similarity >= $rephrase_similarity AND replied THEN word_set(next_request) END AS w_next
+    FROM follow
+),
+classified AS (
+    SELECT *,
+        len([w FOR w IN w_req IF NOT list_contains(w_next, w)]) AS dropped_words,
+        len([w FOR w IN w_next IF NOT list_contains(w_req, w)]) AS added_words,
+        regexp_extract_all(coalesce(request, ''), '\d+') <> regexp_extract_all(coalesce(next_request, ''), '\d+')
+            AS other_numbers
+    FROM asked
+),
+kinds AS (
+    SELECT *,
+        -- the same thing asked again: not more of it, not thanks, not the next ask
+        replied AND NOT corrective AND NOT continues AND NOT thanks_next AND NOT moves_on
+            AND similarity >= $rephrase_similarity
+            AND length(n_req) >= $min_request_chars AND length(n_next) >= $min_request_chars
+            AND NOT other_numbers
+            -- (word sets only mean something where words are spaced: not for CJK text)
+            AND NOT (dropped_words BETWEEN 1 AND $slot_words AND added_words BETWEEN 1 AND $slot_words
+                     AND wide_chars(request) = 0 AND wide_chars(next_request) = 0)
+            AS same_ask
+    FROM classified
 ),
 ev AS (
     SELECT e.interaction_id, e.conversation_id, e."type", e."value", e.event_id,
@@ -40,25 +77,44 @@ derived AS (
     SELECT interaction_id, conversation_id, 'retry' AS signal, 'negative' AS polarity,
         similarity AS strength,
         json_object('next_interaction_id', next_id, 'similarity', round(similarity, 3)) AS evidence
-    FROM follow WHERE same_context AND similarity >= $retry_similarity
+    FROM kinds WHERE same_context AND similarity >= $retry_similarity
     UNION ALL
     -- the user asks the same thing again in other words after reading the answer
     SELECT interaction_id, conversation_id, 'rephrase', 'negative', similarity,
         json_object('next_interaction_id', next_id, 'similarity', round(similarity, 3), 'next_request', left(next_request, 200))
-    FROM follow
-    WHERE NOT corrective AND similarity >= $rephrase_similarity
-      AND (replied OR (same_context AND similarity < $retry_similarity))
+    FROM kinds
+    WHERE (same_ask AND NOT (dropped_words <= 1 AND added_words >= 1))
+       OR (same_context AND NOT corrective AND similarity >= $rephrase_similarity
+           AND similarity < $retry_similarity)
+    UNION ALL
+    -- the same ask with a requirement added on top: weak evidence at most
+    SELECT interaction_id, conversation_id, 'refinement', 'negative', similarity,
+        json_object('next_interaction_id', next_id, 'added_words', added_words, 'next_request', left(next_request, 200))
+    FROM kinds WHERE same_ask AND dropped_words <= 1 AND added_words >= 1
     UNION ALL
     -- the next user turn opens with a negation or a complaint
     SELECT interaction_id, conversation_id, 'correction', 'negative', 1.0,
         json_object('next_interaction_id', next_id, 'next_request', left(next_request, 200))
-    FROM follow WHERE replied AND corrective
+    FROM kinds WHERE replied AND corrective
     UNION ALL
-    -- the conversation ends right after this answer (weak; cancelled below by any positive event)
+    -- the next user turn thanks or praises the answer
+    SELECT interaction_id, conversation_id, 'thanks', 'positive', 1.0,
+        json_object('next_interaction_id', next_id, 'next_request', left(next_request, 80))
+    FROM kinds WHERE replied AND thanks_next AND NOT corrective
+    UNION ALL
+    -- the user asks for more of this answer
+    SELECT interaction_id, conversation_id, 'continuation', 'positive', 1.0,
+        json_object('next_interaction_id', next_id, 'next_request', left(next_request, 80))
+    FROM kinds WHERE replied AND continues AND NOT corrective
+    UNION ALL
+    -- the conversation ends right after this answer (weak, and only with other trouble:
+    -- see create_case_scores.sql; never after a closing such as "thanks" -> "you're
+    -- welcome"; cancelled by any positive event)
     SELECT interaction_id, conversation_id, 'abandonment', 'negative', 1.0,
         json_object('quiet_seconds', $abandon_after_s)
-    FROM follow
-    WHERE next_id IS NULL AND epoch($watermark::TIMESTAMPTZ - conversation_end) >= $abandon_after_s
+    FROM kinds
+    WHERE next_id IS NULL AND NOT closing
+      AND epoch($watermark::TIMESTAMPTZ - conversation_end) >= $abandon_after_s
       AND interaction_id NOT IN (
           SELECT interaction_id FROM ev WHERE "type" IN ('thumbs_up', 'copy')
              OR ("type" = 'rating' AND TRY_CAST("value" AS INTEGER) >= 4))

@@ -29,3 +29,15 @@ CREATE OR REPLACE TEMP MACRO opens_with_any(low, prefixes) AS
 
 CREATE OR REPLACE TEMP MACRO contains_any(low, needles) AS
     coalesce(list_bool_or([contains(low, x) FOR x IN needles]), false);
+
+-- Like opens_with_any, but a prefix must end a word: 'more' opens "more please", not
+-- "moreover"; 'ty' opens "ty!", not "type". A CJK prefix may be followed by anything.
+CREATE OR REPLACE TEMP MACRO opens_with_word(low, prefixes) AS
+    coalesce(list_bool_or([starts_with(low, p)
+        AND NOT regexp_matches(substr(low, length(p) + 1, 1), '[a-z0-9]') FOR p IN prefixes]), false);
+
+-- The distinct words of a text (letters and digits; CJK runs count as one word),
+-- articles left out ("a meta description" / "an OG title" swap two words, not three).
+CREATE OR REPLACE TEMP MACRO word_set(s) AS
+    list_distinct([w FOR w IN regexp_split_to_array(lower(coalesce(s, '')), '[^\p{L}\p{N}]+')
+                   IF w NOT IN ('', 'a', 'an', 'the')]);

@@ -13,7 +13,7 @@ from tasks.mine.signals import derive_signals
 from tasks.sample.generate import generate_logs
 from tasks.sample.quality import mining_quality
 from tasks.warehouse.db import connect
-from tests.tasks.mining_helpers import Conversations
+from tests.tasks.mining_helpers import Conversations, judges_of
 
 MIN = timedelta(minutes=1)
 LONG_ANSWER = (
@@ -110,7 +110,7 @@ def test_similar_requests_share_a_cluster_across_slots_not_scenes(con):
         ("visa", "How long can I stay with a Schengen short-stay visa?"),
     ]
     ids = [
-        c.turn(f"c{k}", 0, [ask], "Passport, ID card.", scene=scene)
+        c.turn(f"c{k}", 0, [ask], "You will need your passport and", scene=scene)
         for k, (scene, ask) in enumerate(asks)
     ]
     _mine(con)
@@ -205,3 +205,34 @@ def test_quality_against_ground_truth(tmp_path, interactions, seed):
     assert reliability["correction"].reliability > 0.9
     assert reliability["thumbs_up"].reliability < 0.1
     con.close()
+
+
+def test_a_thanks_closing_is_never_mined(con):
+    """'thanks' -> 'you're welcome' then silence: no abandonment, no short answer, no case."""
+    c = Conversations(con)
+    ask = "What do I need for a Japan tourist visa, and how long does it take?"
+    first = c.turn("c1", 0, [ask], LONG_ANSWER)
+    closing = c.turn(
+        "c1",
+        1,
+        [ask, "Thank you!"],
+        "You're welcome!",
+        answers=[LONG_ANSWER],
+        at=timedelta(minutes=1),
+    )
+    c.quiet_until(timedelta(hours=3))
+    _mine(con)
+    assert _case(con, first) is None and _case(con, closing) is None
+    assert judges_of(con, closing) == set()
+
+
+def test_abandonment_counts_only_beside_other_trouble(con):
+    c = Conversations(con)
+    fine = c.turn("c1", 0, ["How long can I stay?"], LONG_ANSWER)
+    cut = c.turn("c2", 0, ["How long can I stay?"], LONG_ANSWER[:-1] + ", and the")
+    c.quiet_until(timedelta(hours=3))
+    _mine(con)
+    assert _case(con, fine) is None, "abandonment alone is no evidence"
+    badness, _nm, signals, judges, *_ = _case(con, cut)
+    # the cut-off rule alone scores 0.8; the abandonment beside it adds to that
+    assert judges == ["rule:cut_off"] and signals == ["abandonment"] and badness > 0.8

@@ -11,6 +11,13 @@ GOOD_EN = (
     "For a Japan tourist visa you typically need a passport valid for six months, the form, "
     "photos, proof of employment, bank statements and your itinerary."
 )
+LONG_ASK = (
+    "I am applying for a Japan tourist visa next month for a two-week trip with my family; "
+    "explain which documents I need and why each one is required."
+)
+LONG_ASK_ZH = (
+    "我下个月要带家人去日本旅游两周，请详细解释办理旅游签证需要哪些材料，以及每一项的用途。"
+)
 GOOD_ZH = "办理日本旅游签证通常需要：有效护照、签证申请表、近期照片、在职证明、银行流水和行程单。"
 CODE_ZH = (
     "按用户排序后取第一行：\n\n```sql\nSELECT * FROM (SELECT t.*, row_number() OVER "
@@ -23,9 +30,34 @@ CASES = [
     ("What do I need for a Japan visa?", GOOD_EN, "stop", set()),
     ("我想办日本签证，需要什么材料？", GOOD_ZH, "stop", set()),
     ("如何按用户去重？", CODE_ZH, "stop", set()),
-    ("What do I need for a Japan visa?", "Passport, ID card.", "stop", {"rule:empty_or_short"}),
-    ("我想办日本签证，需要什么材料？", "护照，身份证。", "stop", {"rule:empty_or_short"}),
+    # a short answer is judged against the request (issue 16: real traffic is full of
+    # short answers that were asked for): too short for an explanation ...
+    (LONG_ASK, "Passport, ID card.", "stop", {"rule:empty_or_short"}),
+    (LONG_ASK_ZH, "护照，身份证。", "stop", {"rule:empty_or_short"}),
+    # ... fine for a short question, an acknowledgement asked for, a choice, a game move
+    ("What do I need for a Japan visa?", "Passport, ID card.", "stop", set()),
+    (LONG_ASK + " Reply only 'acknowledged' for now.", "Acknowledged.", "stop", set()),
+    (LONG_ASK, "Understood.", "stop", set()),
+    ("Which is a topology? a. Mesh b. Coffee c. Paris. Explain nothing.", "a. Mesh", "stop", set()),
+    ("Thanks, that was helpful!", "You're welcome!", "stop", set()),
     ("What do I need for a Japan visa?", "", "stop", {"rule:empty_or_short"}),
+    # only an invisible character (U+200B) is empty too
+    ("What do I need for a Japan visa?", "\u200b", "stop", {"rule:empty_or_short"}),
+    # cut off: inside an open code block, a block a viewer closed, or on a dangling word
+    (
+        "Write a dedup query.",
+        "Here it is:\n```sql\nSELECT * FROM (SELECT",
+        "stop",
+        {"rule:cut_off"},
+    ),
+    (
+        "Write a dedup function.",
+        "Here it is:\n```python\ndef dedup(rows):\n    seen = set(\n```",
+        "stop",
+        {"rule:cut_off"},
+    ),
+    ("What do I need for a Japan visa?", GOOD_EN[:-1] + ", and the", "stop", {"rule:cut_off"}),
+    ("Write a short thank-you note.", GOOD_EN + "\n\nBest regards,\nAnna Smith", "stop", set()),
     ("What do I need for a Japan visa?", GOOD_EN[:90], "length", {"rule:truncated"}),
     (
         "Is ibuprofen safe?",
@@ -84,7 +116,7 @@ def test_rules(con, request_text, answer, finish, expected):
 
 
 def test_judgments_record_version_and_evidence(con):
-    Conversations(con).turn("c1", 0, ["q?"], "Short.")
+    Conversations(con).turn("c1", 0, [LONG_ASK], "Short.")
     judge_with_rules(con, "r1")
     model, version, verdict, evidence = con.execute(
         "SELECT model, prompt_version, verdict, evidence->>'weighted_length' FROM judgments"
@@ -95,13 +127,13 @@ def test_judgments_record_version_and_evidence(con):
 
 
 def test_thresholds_are_configurable(con):
-    iid = Conversations(con).turn("c1", 0, ["q?"], "Passport, ID card.")
+    iid = Conversations(con).turn("c1", 0, [LONG_ASK], "Passport, ID card.")
     judge_with_rules(con, "r1", RuleSettings(min_answer_length=10))
     assert judges_of(con, iid) == set()
 
 
 def test_rejudging_replaces_rule_rows(con):
-    Conversations(con).turn("c1", 0, ["q?"], "Short.", finish_reason="length")
+    Conversations(con).turn("c1", 0, [LONG_ASK], "Short.", finish_reason="length")
     judge_with_rules(con, "r1")
     judge_with_rules(con, "r2")
     assert con.execute("SELECT count(*), max(run_id) FROM judgments").fetchone() == (2, "r2")

@@ -166,3 +166,79 @@ def test_rederiving_is_idempotent(con, convs):
     before = con.execute("SELECT signal, strength FROM signals ORDER BY 1").fetchall()
     derive_signals(con, "r2")  # nothing recorded as mined: the same scope again
     assert con.execute("SELECT signal, strength FROM signals ORDER BY 1").fetchall() == before
+
+
+# Evidence both ways (issue 16): phenomena of real traffic (ShareGPT V3) that are not
+# the user asking the same thing again.
+CODE_ANSWER = (
+    "Here is the first part of the script, which reads the CSV file, parses each row "
+    "and prints the totals per customer:\n```python\nimport csv\n```"
+)
+
+
+@pytest.mark.parametrize("more", ["continue", "Continue please", "go on", "more", "继续"])
+def test_asking_for_more_is_a_continuation_not_a_rephrase(con, convs, more):
+    a = convs.turn("c1", 0, ["Write a script that totals a CSV by customer."], CODE_ANSWER)
+    convs.turn(
+        "c1",
+        1,
+        ["Write a script that totals a CSV by customer.", more],
+        "...",
+        at=MIN,
+        answers=[CODE_ANSWER],
+    )
+    derive_signals(con, "r1")
+    assert signals_of(con, a) == {"continuation": 1.0}
+
+
+@pytest.mark.parametrize(
+    ("ask", "nxt"),
+    [
+        # the next item of a series: another slot in the same template
+        ("Name Alaric's father in the story.", "Name Alaric's mother in the story."),
+        (
+            "Write a meta description for NSW building contracts.",
+            "Write an OG title for NSW building contracts.",
+        ),
+        ("Question 18: which clause covers delays?", "Question 19: which clause covers delays?"),
+        # praise, then the next variant
+        (
+            "Suppose the interest rate is 5%, what is the payment?",
+            "Perfect. Now, once again, suppose the interest rate is 5%, what is the payment?",
+        ),
+        # a repeated short command is a command, not a complaint
+        ("next slide", "next slide"),
+    ],
+)
+def test_series_templates_and_praise_are_not_rephrases(con, convs, ask, nxt):
+    a = convs.turn("c1", 0, [ask], LONG_ANSWER)
+    convs.turn("c1", 1, [ask, nxt], LONG_ANSWER, answers=[LONG_ANSWER], at=MIN)
+    derive_signals(con, "r1")
+    assert not {"rephrase", "retry"} & set(signals_of(con, a))
+
+
+def test_an_added_requirement_is_a_weak_refinement(con, convs):
+    ask = "Write a product description for our hiking boots."
+    nxt = "Write a product description for our hiking boots in under fifty words."
+    a = convs.turn("c1", 0, [ask], LONG_ANSWER)
+    convs.turn("c1", 1, [ask, nxt], LONG_ANSWER, answers=[LONG_ANSWER], at=MIN)
+    derive_signals(con, "r1")
+    assert set(signals_of(con, a)) == {"refinement"}
+
+
+def test_thanks_is_positive_and_a_closing_is_not_abandoned(con, convs):
+    ask = "What do I need for a Japan visa?"
+    a = convs.turn("c1", 0, [ask], LONG_ANSWER)
+    b = convs.turn(
+        "c1", 1, [ask, "Thanks, that's great!"], "You're welcome!", answers=[LONG_ANSWER], at=MIN
+    )
+    convs.quiet_until(LATER)
+    derive_signals(con, "r1")
+    assert signals_of(con, a) == {"thanks": 1.0}
+    assert signals_of(con, b) == {}, "a conversation that ends after thanks was served"
+
+
+LONG_ANSWER = (
+    "For a Japan tourist visa you typically need a passport valid for six months, the form, "
+    "photos, proof of employment, bank statements and your itinerary."
+)

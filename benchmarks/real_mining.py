@@ -1,0 +1,165 @@
+"""Mining measured on real conversations: blind labels, stratified estimates, intervals.
+
+The labelled sample (``benchmarks/data/``) is 200 interactions drawn at random from
+those the miner of commit 429ca00 mined and 200 from those it did not, on the ShareGPT V3
+corpus converted by :mod:`benchmarks.sharegpt`; two labellers who never saw the
+miner's output labelled them (``labelling_rubric.md``). Any later miner is measured on
+the same sample by weighting each stratum by its size (a stratified ratio estimator),
+with 95% intervals from a stratified bootstrap; ``unsure`` labels are left out.
+
+    python -m benchmarks.real_mining WAREHOUSE   # a warehouse the loop ran on the corpus
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A stratified estimate with its 95% bootstrap interval, and the labelled items behind it."""
+
+    value: float | None
+    low: float | None
+    high: float | None
+    items: int
+
+
+def load_sample() -> tuple[list[dict], dict[str, int]]:
+    """The labelled items (interaction_id, stratum, bad) and the strata sizes."""
+    key = {
+        x["item_id"]: x
+        for x in map(json.loads, (DATA / "sharegpt_sample.jsonl").read_text().splitlines())
+    }
+    items = []
+    for line in (DATA / "sharegpt_labels.jsonl").read_text().splitlines():
+        label = json.loads(line)
+        if label["label"] == "unsure":
+            continue
+        k = key[label["item_id"]]
+        items.append(
+            {
+                "interaction_id": k["interaction_id"],
+                "stratum": k["stratum"],
+                "bad": label["label"] == "bad",
+                "kind": label.get("kind"),
+            }
+        )
+    strata = json.loads((DATA / "sharegpt_strata.json").read_text())["strata"]
+    return items, strata
+
+
+def _ratio(items: list[dict], weights: dict[str, float], num, den) -> float | None:
+    n = sum(weights[i["stratum"]] for i in items if num(i))
+    d = sum(weights[i["stratum"]] for i in items if den(i))
+    return n / d if d else None
+
+
+def estimate(items: list[dict], strata: dict[str, int], num, den, reps: int = 2000) -> Estimate:
+    """The stratum-weighted share ``sum(num) / sum(den)`` with a stratified bootstrap interval."""
+    by = {h: [i for i in items if i["stratum"] == h] for h in strata}
+    weights = {h: strata[h] / max(len(by[h]), 1) for h in strata}
+    value = _ratio(items, weights, num, den)
+    rng = random.Random(7)
+    draws = []
+    for _ in range(reps):
+        resample = [x for h in strata for x in rng.choices(by[h], k=len(by[h])) if by[h]]
+        r = _ratio(resample, weights, num, den)
+        if r is not None:
+            draws.append(r)
+    draws.sort()
+    if not draws or value is None:
+        return Estimate(value, None, None, sum(1 for i in items if den(i)))
+    return Estimate(
+        value,
+        draws[int(0.025 * len(draws))],
+        draws[int(0.975 * len(draws)) - 1],
+        sum(1 for i in items if den(i)),
+    )
+
+
+def measure(warehouse: str | Path) -> dict:
+    """Precision and recall of a warehouse's bad cases, per signal and per rule, on the sample."""
+    import duckdb
+
+    items, strata = load_sample()
+    con = duckdb.connect(str(warehouse), read_only=True)
+    ids = [i["interaction_id"] for i in items]
+    mined = {
+        r[0]
+        for r in con.execute(
+            "SELECT interaction_id FROM bad_cases WHERE list_contains($ids, interaction_id)",
+            {"ids": ids},
+        ).fetchall()
+    }
+    fired: dict[str, set[str]] = {}
+    for name, iid in con.execute(
+        "SELECT signal, interaction_id FROM signals WHERE polarity = 'negative' "
+        "AND list_contains($ids, interaction_id) "
+        "UNION ALL SELECT judge, interaction_id FROM judgments WHERE verdict = 'bad' "
+        "AND list_contains($ids, interaction_id)",
+        {"ids": ids},
+    ).fetchall():
+        fired.setdefault(name, set()).add(iid)
+    con.close()
+    report = {
+        "precision": estimate(
+            items,
+            strata,
+            lambda i: i["bad"] and i["interaction_id"] in mined,
+            lambda i: i["interaction_id"] in mined,
+        ),
+        "recall": estimate(
+            items, strata, lambda i: i["bad"] and i["interaction_id"] in mined, lambda i: i["bad"]
+        ),
+        "bad_rate": estimate(items, strata, lambda i: i["bad"], lambda i: True),
+        "by_source": {},
+    }
+    for name, got in sorted(fired.items()):
+        both = got & mined
+        report["by_source"][name] = {
+            "precision": estimate(
+                items,
+                strata,
+                lambda i, g=got: i["bad"] and i["interaction_id"] in g,
+                lambda i, g=got: i["interaction_id"] in g,
+            ),
+            "mined_precision": estimate(
+                items,
+                strata,
+                lambda i, g=both: i["bad"] and i["interaction_id"] in g,
+                lambda i, g=both: i["interaction_id"] in g,
+            ),
+        }
+    return report
+
+
+def _fmt(e: Estimate) -> str:
+    if e.value is None:
+        return f"– (n={e.items})"
+    if e.low is None:
+        return f"{e.value:.2f} (n={e.items})"
+    return f"{e.value:.2f} [{e.low:.2f}, {e.high:.2f}] (n={e.items})"
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = argv if argv is not None else sys.argv[1:]
+    report = measure(args[0])
+    print(
+        f"precision {_fmt(report['precision'])}  recall {_fmt(report['recall'])}  "
+        f"bad rate {_fmt(report['bad_rate'])}"
+    )
+    for name, r in report["by_source"].items():
+        print(
+            f"  {name:<24} precision {_fmt(r['precision'])}  in mined {_fmt(r['mined_precision'])}"
+        )
+
+
+if __name__ == "__main__":
+    main()
