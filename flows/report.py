@@ -258,10 +258,9 @@ class RunReport:
             "|---|---|---:|---:|---|",
         ]
         for c in mine.top_clusters[:5]:
-            example = str(c["example_request"]).replace("|", "\\|")[:80]
+            example = " ".join(str(c["example_request"]).split()).replace("|", "\\|")[:80]
             lines.append(
-                f"| `{c['cluster_id']}` | {c['scene']} | {c['size']} | {c['priority']} "
-                f"| {example} |"
+                f"| `{c['cluster_id']}` | {_scene(c)} | {c['size']} | {c['priority']} | {example} |"
             )
         return lines
 
@@ -276,9 +275,8 @@ class RunReport:
         lines += self._text_repair()
         lines += self._text_outputs()
         for c in s.mining.top_clusters[:3]:
-            lines.append(
-                f"  {c['scene']:<8} {c['size']:>6} cases  {str(c['example_request'])[:70]}"
-            )
+            example = " ".join(str(c["example_request"]).split())[:70]
+            lines.append(f"  {_scene(c):<8} {c['size']:>6} cases  {example}")
         lines.append(f"warehouse: {s.warehouse}")
         return "\n".join(lines)
 
@@ -404,3 +402,8 @@ def render_trends(trends: TrendSummary) -> str:
             f"{n['bad_case_rate']:.2%} | {n['negative_signal_share']:.2%} |"
         )
     return "\n".join(lines) + "\n"
+
+
+def _scene(cluster: dict) -> str:
+    """A cluster's scene for display; logs without scenes (an optional field) say so."""
+    return cluster.get("scene") or "(no scene)"

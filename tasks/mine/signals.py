@@ -204,10 +204,19 @@ class SignalSettings(BaseModel):
         "give replaces the default one).",
     )
     continuation_prefixes: list[str] = Field(
-        default_factory=lambda: list(DEFAULT_CONTINUATION_PREFIXES)
+        default_factory=lambda: list(DEFAULT_CONTINUATION_PREFIXES),
+        description="Openings (whole words) of a user turn asking for more: a continuation, "
+        "positive evidence, never a rephrase.",
     )
-    thanks_prefixes: list[str] = Field(default_factory=lambda: list(DEFAULT_THANKS_PREFIXES))
-    move_on_prefixes: list[str] = Field(default_factory=lambda: list(DEFAULT_MOVE_ON_PREFIXES))
+    thanks_prefixes: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_THANKS_PREFIXES),
+        description="Openings (whole words) of a user turn that thanks or praises the answer.",
+    )
+    move_on_prefixes: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_MOVE_ON_PREFIXES),
+        description="Openings (whole words) of a user turn that moves on to a new ask "
+        "(now, next, another, what about): never a rephrase.",
+    )
     negative_comment_words: list[str] = Field(
         default_factory=lambda: list(DEFAULT_NEGATIVE_COMMENT_WORDS),
         description="Words that make a comment event a negative_comment signal.",
