@@ -95,6 +95,7 @@ def bad_case_loop(config: LoopConfig | None = None) -> LoopSummary:
 
 def _run(config: LoopConfig, warehouse: str, run_id: str, flow_run_id: str | None) -> LoopSummary:
     logger = get_run_logger()
+    # Under the run lock: bring the warehouse to this code's schema first (docs/upgrades.md).
     start_run_task(warehouse, run_id, config.model_dump(), config.config_hash(), flow_run_id)
     db = {"memory_limit": config.duckdb.memory_limit, "threads": config.duckdb.threads}
     llm_configured = resolve_llm(config.llm) is not None  # the key itself stays in the tasks
