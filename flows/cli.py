@@ -524,8 +524,7 @@ def _pending_line(state) -> str:
 
 def _warehouse_status(con, where: str) -> int:
     from tasks.errors import WarehouseSchemaError
-    from tasks.warehouse.db import fetch_dicts, sql
-    from tasks.warehouse.schema import code_version, read_state, refuse_unusable
+    from tasks.warehouse.schema import code_version, last_run, read_state, refuse_unusable
 
     state = read_state(con)
     size = Path(where).stat().st_size
@@ -542,11 +541,9 @@ def _warehouse_status(con, where: str) -> int:
             f"  {a.label:<28} {a.how:<8} {a.applied_at:%Y-%m-%d %H:%M:%S} by badcase-loop "
             f"{a.code_version}"
         )
-    if "runs" in state.tables:
-        last = fetch_dicts(con.execute(sql("select_last_run")))
-        if last:
-            r = last[0]
-            _say(f"last run: {r['run_id']} {r['status']}, started {r['started_at']:%Y-%m-%d %H:%M}")
+    r = last_run(con, state)
+    if r:
+        _say(f"last run: {r['run_id']} {r['status']}, started {r['started_at']:%Y-%m-%d %H:%M}")
     try:
         refuse_unusable(con, state, where)
     except WarehouseSchemaError as exc:

@@ -398,6 +398,14 @@ def _version_label(state: SchemaState) -> str:
     return next(a.label for a in state.applied if a.version == state.version)
 
 
+def last_run(con: duckdb.DuckDBPyConnection, state: SchemaState) -> dict | None:
+    """The newest row of ``runs``: run_id, status, started_at, finished_at (None: no run)."""
+    if "runs" not in state.tables:
+        return None
+    rows = fetch_dicts(con.execute(sql("select_last_run")))
+    return rows[0] if rows else None
+
+
 def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Rows per warehouse table."""
     tables = [row[0] for row in con.execute(sql("select_warehouse_tables")).fetchall()]
