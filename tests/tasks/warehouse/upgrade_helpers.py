@@ -50,6 +50,15 @@ def migrate(con):
         "WHEN 'acceptable' THEN 1 WHEN 'good' THEN 2 END"
     )
 '''
+# The same on a table a run with no new logs does not insert into (INSERTs are
+# positional: a real migration that adds a column ships with the SQL that writes it).
+ANSWER_CHARS = '''"""Sample (tests only): interactions get answer_chars."""
+
+
+def migrate(con):
+    con.execute("ALTER TABLE interactions ADD COLUMN answer_chars BIGINT")
+    con.execute("UPDATE interactions SET answer_chars = length(response_content)")
+'''
 # A derived table rebuilt: forgetting what was mined makes the next run mine again.
 REMINE = """-- Sample (tests only): signals are computed differently now: mine everything again.
 -- rewrites-data
