@@ -147,6 +147,9 @@ def test_a_failing_migration_rolls_back_all_pending_ones(legacy, tmp_path):
             assert missing_rows(con, "before", table) == 0, table
             assert con.execute(f'SELECT count(*) FROM before."{table}"').fetchone()[0] == n
     assert len(_applied(legacy)) == 2
+    with closing(duckdb.connect(str(legacy), read_only=True)) as con:  # as stored on disk
+        assert "code_version" not in schema._columns(con)["runs"]
+        assert con.execute("SELECT count(*) FROM mined_conversations").fetchone() == (35,)
 
 
 def test_a_warehouse_a_newer_release_migrated_is_refused_without_writes(legacy, tmp_path, capsys):
