@@ -293,10 +293,10 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, where: str) -> None:
         _apply(con, state, where, backup=None)
     elif state.pending:
         raise MigrationPendingError(
-            f"the warehouse {where} needs {len(state.pending)} migration(s) this release "
-            f"ships ({', '.join(m.label for m in state.pending)}; it is at "
-            f"{_version_label(state)}): run 'badcase-loop warehouse migrate --warehouse "
-            f"{where}' (the next 'badcase-loop run' applies them too)"
+            f"the warehouse {where} is at {_version_label(state)} and this release needs "
+            f"{len(state.pending)} more migration(s) ({', '.join(m.label for m in state.pending)})"
+            f": run 'badcase-loop warehouse migrate --warehouse {where}' (the next "
+            "'badcase-loop run' applies them too)"
         )
 
 
@@ -392,10 +392,8 @@ def _run_migration(con: duckdb.DuckDBPyConnection, m: Migration) -> None:
 
 def _version_label(state: SchemaState) -> str:
     if state.legacy:
-        return "no schema version (badcase-loop 0.1.0)"
-    if state.fresh:
-        return "an empty warehouse"
-    return next(a.label for a in state.applied if a.version == state.version)
+        return "no schema version (a badcase-loop 0.1.0 warehouse)"
+    return "schema " + next(a.label for a in state.applied if a.version == state.version)
 
 
 def last_run(con: duckdb.DuckDBPyConnection, state: SchemaState) -> dict | None:
