@@ -68,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_serve_parser(sub)
     _add_model_parsers(sub)
     _add_sources_parser(sub)
+    _add_warehouse_parser(sub)
     _add_datasets_parser(sub)
     return parser
 
@@ -123,6 +124,25 @@ def _add_model_parsers(sub: argparse._SubParsersAction) -> None:
     rl.add_argument("--warehouse", help="DuckDB warehouse file")
     rl.add_argument("--datasets", help="root of published datasets (rlsets/ goes beside it)")
     rl.add_argument("--config", help="TOML config file (flags override it)")
+
+
+def _add_warehouse_parser(sub: argparse._SubParsersAction) -> None:
+    wh = sub.add_parser("warehouse", help="the warehouse's schema version: status, migrate, backup")
+    wh_sub = wh.add_subparsers(dest="warehouse_command", required=True, metavar="ACTION")
+    wh_status = wh_sub.add_parser("status", help="schema version, applied and pending migrations")
+    wh_migrate = wh_sub.add_parser(
+        "migrate", help="apply the pending migrations now (every run starts by doing it)"
+    )
+    wh_migrate.add_argument(
+        "--dry-run", action="store_true", help="show what would be applied; write nothing"
+    )
+    wh_backup = wh_sub.add_parser(
+        "backup", help="copy the warehouse file safely (checkpoint, copy, check the copy)"
+    )
+    wh_backup.add_argument("path", help="the backup file to write (must not exist)")
+    for action in (wh_status, wh_migrate, wh_backup):
+        action.add_argument("--warehouse", help="DuckDB warehouse file")
+        action.add_argument("--config", help="TOML config file (flags override it)")
 
 
 def _add_sources_parser(sub: argparse._SubParsersAction) -> None:
@@ -190,6 +210,8 @@ def main(argv: list[str] | None = None) -> int:
             return _evaluate(args)
         if args.command == "rl-prompts":
             return _rl_prompts(args)
+        if args.command == "warehouse":
+            return _warehouse(args)
         return _schema(args)
     except BadcaseError as exc:
         return _error(str(exc))
@@ -277,17 +299,24 @@ def _schema(args: argparse.Namespace) -> int:
 
 def _preflight(config) -> None:
     """Fail fast, in one line, on paths that cannot work (before Prefect starts)."""
+    from contextlib import closing
+
     from tasks.ingest.ingest import discover_files
     from tasks.ingest.landing import is_remote
     from tasks.ingest.sources.translate import source_files
     from tasks.warehouse.db import connect, run_lock
+    from tasks.warehouse.schema import read_state, refuse_unusable
 
     # With [[sources]] configured, the native landing root is optional.
     if not config.sources or is_remote(config.landing) or Path(config.landing).exists():
         discover_files(config.landing)
     for source in config.sources:
         source_files(source)
-    connect(config.warehouse).close()
+    warehouse = str(Path(config.warehouse).expanduser().resolve())
+    # A warehouse this code must not touch (newer, edited migrations) stops here; pending
+    # migrations are fine: the run applies them under its lock.
+    with closing(connect(warehouse, check_schema=False)) as con:
+        refuse_unusable(con, read_state(con), warehouse)
     # Another loop run on this warehouse: say so now, before Prefect starts (the flow
     # itself takes the lock for the whole run; this only checks that it is free).
     with run_lock(str(Path(config.warehouse).expanduser().resolve()), "preflight", 0):
@@ -432,6 +461,94 @@ def _rl_prompts(args: argparse.Namespace) -> int:
         f"{rl.band[1]}, too easy {c.too_easy}, too hard {c.too_hard}, unsettled {c.unsettled}"
     )
     _say(f"RL prompt set: {p.status} {p.version or ''} {p.path or ''}".rstrip())
+    return EXIT_OK
+
+
+def _warehouse(args: argparse.Namespace) -> int:
+    from contextlib import closing
+
+    from flows.config import load_config
+    from tasks.errors import WarehouseError
+    from tasks.warehouse.db import connect, run_lock
+    from tasks.warehouse.schema import backup_warehouse, migrate, read_state, refuse_unusable
+
+    config = load_config(args.config, warehouse=args.warehouse)
+    where = str(Path(config.warehouse).expanduser().resolve())
+    if not Path(where).is_file():
+        raise WarehouseError(f"no warehouse at {where}")
+    if args.warehouse_command == "status":
+        with closing(connect(where, read_only=True)) as con:
+            return _warehouse_status(con, where)
+    # Between runs only: a run in progress holds the run lock.
+    with (
+        run_lock(where, f"warehouse-{args.warehouse_command}", 0),
+        closing(connect(where, check_schema=False)) as con,
+    ):
+        if args.warehouse_command == "backup":
+            target = backup_warehouse(con, where, args.path)
+            _say(f"backed up {where} to {target}")
+            _say(f"restore: with no run going, copy it back over {where}")
+            return EXIT_OK
+        if args.dry_run:
+            state = read_state(con)
+            refuse_unusable(con, state, where)
+            _say(_pending_line(state))
+            return EXIT_OK
+        result = migrate(con, where)
+    if not result.applied:
+        _say(f"{where}: schema {result.to_version:04d}, up to date; nothing to apply")
+        return EXIT_OK
+    _say(
+        f"{where}: schema {result.from_version:04d} -> {result.to_version:04d}, applied "
+        + ", ".join(result.applied)
+        + (" (a 0.1.0 warehouse adopted as the baseline: its rows kept)" if result.adopted else "")
+    )
+    if result.backup:
+        _say(f"backup taken before the data rewrite: {result.backup}")
+    return EXIT_OK
+
+
+def _pending_line(state) -> str:
+    if not state.pending:
+        return f"up to date: nothing to apply (schema {state.version:04d})"
+    parts = []
+    for m in state.pending:
+        note = " (rewrites data: backed up first)" if m.rewrites_data else ""
+        if m.version == 1 and state.legacy:
+            note = " (adopts the 0.1.0 tables as they are: no row changes)"
+        parts.append(m.label + note)
+    return f"{len(parts)} pending, applied in one transaction: " + ", ".join(parts)
+
+
+def _warehouse_status(con, where: str) -> int:
+    from tasks.errors import WarehouseSchemaError
+    from tasks.warehouse.schema import code_version, last_run, read_state, refuse_unusable
+
+    state = read_state(con)
+    size = Path(where).stat().st_size
+    _say(f"warehouse {where} ({size / 1e6:.1f} MB)")
+    if state.legacy:
+        _say("schema: none recorded, written by badcase-loop 0.1.0 (before schema versions)")
+    elif state.fresh:
+        _say("schema: none, an empty warehouse (the first run creates its tables)")
+    else:
+        _say(f"schema: {state.version:04d}")
+    _say(f"this badcase-loop {code_version()} ships schemas up to {state.known[-1].label}")
+    for a in state.applied:
+        _say(
+            f"  {a.label:<28} {a.how:<8} {a.applied_at:%Y-%m-%d %H:%M:%S} by badcase-loop "
+            f"{a.code_version}"
+        )
+    r = last_run(con, state)
+    if r:
+        _say(f"last run: {r['run_id']} {r['status']}, started {r['started_at']:%Y-%m-%d %H:%M}")
+    try:
+        refuse_unusable(con, state, where)
+    except WarehouseSchemaError as exc:
+        return _error(str(exc))
+    _say(_pending_line(state))
+    if state.pending:
+        _say("apply: 'badcase-loop warehouse migrate' (the next 'badcase-loop run' does it too)")
     return EXIT_OK
 
 

@@ -101,6 +101,7 @@ def bad_case_loop(config: LoopConfig | None = None) -> LoopSummary:
 
 def _run(config: LoopConfig, warehouse: str, run_id: str, flow_run_id: str | None) -> LoopSummary:
     """Record the run, run the stages, publish the artifacts and the event, finish the run."""
+    # Under the run lock: bring the warehouse to this code's schema first (docs/upgrades.md).
     start_run_task(warehouse, run_id, config.model_dump(), config.config_hash(), flow_run_id)
     try:
         summary = _run_stages(config, warehouse, run_id)

@@ -15,8 +15,8 @@ needs one, an LLM client) plus a thin Prefect ``@task`` wrapper; its SQL lives i
                   (``preference_pairs``, ``published_versions``)
 6. ``monitor``    trends per night, scene and cluster
 
-Shared by the stages: ``warehouse`` (connection, SQL loader, runs), ``llm`` (client,
-prompting), ``errors``, ``files``. After training: ``evaluate`` (candidate models, RL
-prompt sets). Outside the loop: ``sample`` (the log generator for demo, tests and
-benchmarks).
+Shared by the stages: ``warehouse`` (connection, SQL loader, runs, schema migrations),
+``llm`` (client, prompting), ``errors``, ``files``. After training: ``evaluate``
+(candidate models, RL prompt sets). Outside the loop: ``sample`` (the log generator for
+demo, tests and benchmarks).
 """

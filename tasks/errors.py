@@ -19,3 +19,19 @@ class WarehouseError(BadcaseError):
 
 class WarehouseBusyError(WarehouseError):
     """Another process holds the warehouse's write lock."""
+
+
+class WarehouseSchemaError(WarehouseError):
+    """The warehouse's schema does not fit this code (tasks/warehouse/schema.py)."""
+
+
+class WarehouseTooNewError(WarehouseSchemaError):
+    """A newer release migrated the warehouse: this code must not write to it."""
+
+
+class MigrationPendingError(WarehouseSchemaError):
+    """The warehouse needs migrations this code ships before it can be used."""
+
+
+class MigrationFailedError(WarehouseSchemaError):
+    """A migration failed and was rolled back: the warehouse is as it was."""

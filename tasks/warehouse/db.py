@@ -73,17 +73,26 @@ def connect(
     read_only: bool = False,
     memory_limit: str | None = None,
     threads: int | None = None,
+    check_schema: bool = True,
 ) -> duckdb.DuckDBPyConnection:
     """Open the warehouse, creating its folder and tables when needed.
 
     DuckDB allows one writing process per database file; a second one gets a
     :class:`WarehouseBusyError` that says so, instead of DuckDB's lock error.
+    A writable warehouse must be at this code's schema version
+    (:func:`tasks.warehouse.schema.ensure_schema`): a new one gets its tables, one
+    that is behind, ahead or edited is refused with one line before anything is written.
 
     Args:
         path: The DuckDB file, or ``:memory:``.
         read_only: Open without taking the write lock (no schema set-up).
         memory_limit: DuckDB ``memory_limit`` (for example ``"2GB"``).
         threads: DuckDB worker threads; DuckDB's default is one per core.
+        check_schema: False opens the warehouse as it is, for the migrator and the
+            ``warehouse`` commands.
+
+    Raises:
+        WarehouseSchemaError: The warehouse is not at this code's schema version.
     """
     target = str(path)
     if target != ":memory:":
@@ -118,8 +127,12 @@ def connect(
     except duckdb.Error as exc:
         con.close()
         raise WarehouseError(f"invalid DuckDB setting: {exc}") from exc
-    if not read_only:
-        ensure_schema(con)
+    if not read_only and check_schema:
+        try:
+            ensure_schema(con, target)
+        except BaseException:
+            con.close()
+            raise
     return con
 
 
@@ -128,9 +141,14 @@ def create_text_macros(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(sql("create_text_macros"))
 
 
-def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the warehouse tables that do not exist yet (idempotent)."""
-    con.execute(sql("create_tables"))
+def ensure_schema(con: duckdb.DuckDBPyConnection, where: str = ":memory:") -> None:
+    """Create a new warehouse's tables; refuse one not at this code's schema version.
+
+    See :func:`tasks.warehouse.schema.ensure_schema`.
+    """
+    from tasks.warehouse import schema  # schema uses this module's helpers
+
+    schema.ensure_schema(con, where)
 
 
 @contextmanager

@@ -1,4 +1,5 @@
-"""Run bookkeeping: one row in ``runs`` per loop run, with its config and summary."""
+"""Run bookkeeping: one row in ``runs`` per loop run, with its config and summary; a run
+starts by migrating the warehouse to this code's schema."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ from contextlib import closing
 from typing import Any
 
 import duckdb
-from prefect import task
+from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from tasks.warehouse.db import connect, sql, transaction
+from tasks.warehouse.schema import MigrationResult, migrate
 
 
 def record_run_start(
@@ -78,10 +80,23 @@ def progress_artifact(key: str, description: str) -> Callable[[int, int], None]:
 @task(name="start-run", cache_policy=NO_CACHE)
 def start_run_task(
     warehouse: str, run_id: str, config: dict[str, Any], config_hash: str, flow_run_id: str | None
-) -> None:
-    """Prefect task: :func:`record_run_start`."""
-    with closing(connect(warehouse)) as con:
+) -> MigrationResult:
+    """Prefect task: bring the warehouse to this code's schema (:func:`migrate`, with a
+    backup before a data rewrite), then :func:`record_run_start`. The flow holds the
+    run lock, so no other run sees the warehouse half-migrated."""
+    with closing(connect(warehouse, check_schema=False)) as con:
+        result = migrate(con, warehouse)
+        if result.applied:
+            get_run_logger().info(
+                "warehouse schema %04d -> %04d: applied %s%s%s",
+                result.from_version,
+                result.to_version,
+                ", ".join(result.applied),
+                " (a 0.1.0 warehouse adopted as the baseline)" if result.adopted else "",
+                f"; backup before the data rewrite: {result.backup}" if result.backup else "",
+            )
         record_run_start(con, run_id, config, config_hash, flow_run_id)
+    return result
 
 
 @task(name="finish-run", cache_policy=NO_CACHE)

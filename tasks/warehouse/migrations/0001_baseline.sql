@@ -1,5 +1,9 @@
--- The warehouse tables owned by ingestion and run bookkeeping. Names and
--- columns are a public interface (DESIGN.md, "Warehouse contract").
+-- Migration 0001, the baseline: the warehouse as release 0.1.0 left it (before
+-- schema versioning). Never edit it: a changed checksum stops every run. Change the
+-- schema with a new file, NNNN_name.sql or .py (docs/upgrades.md).
+-- Every statement is CREATE TABLE IF NOT EXISTS so that a 0.1.0 warehouse, which has
+-- these tables and no schema_migrations, is adopted as baseline without losing a row.
+-- Names and columns are a public interface (docs/architecture.md, "Warehouse contract").
 
 CREATE TABLE IF NOT EXISTS ingested_files (
     path             VARCHAR NOT NULL,    -- absolute path of the landed file
@@ -205,8 +209,7 @@ CREATE TABLE IF NOT EXISTS rewrites (
     error               VARCHAR,
     raw                 VARCHAR,
     run_id              VARCHAR NOT NULL,
-    created_at          TIMESTAMPTZ NOT NULL,
-    reply_format        VARCHAR            -- json_schema | text: how the rewriter's reply was read (llm)
+    created_at          TIMESTAMPTZ NOT NULL
 );
 
 -- Preference data (tasks/publish/build.py, tasks/publish/publish.py).

@@ -1,0 +1,2 @@
+-- Write everything in the write-ahead log into the database file.
+CHECKPOINT;
