@@ -63,20 +63,41 @@ def _run(config, monkeypatch):
     return summary, server.seen
 
 
+def _rubric_requests(asked: list) -> list:
+    """The rubric judge's requests among those the loopback server saw (not pairwise, rewrite)."""
+    return [
+        s
+        for s in asked
+        if "<answer_a>" not in s.body["messages"][0]["content"]
+        and "<failed_answer>" not in s.body["messages"][0]["content"]
+    ]
+
+
 def test_a_0_1_0_warehouse_upgrades_at_the_start_of_a_run_and_continues(
     prefect_server, setup, monkeypatch
 ):
     config, landing, pristine = setup
     first, asked = _run(config, monkeypatch)
     assert first.status == "completed"
-    assert asked == [], "no LLM call: every judgment and repair of 0.1.0 is reused"
     ing = first.ingest
     # the same bytes at a new path: recognised, nothing read again
     assert ing.records_read == 0 and ing.inserted == 0 and ing.files_duplicate == 6
-    assert first.llm_judge.ran and first.llm_judge.selected == 0
     with closing(duckdb.connect(config.warehouse)) as con:
-        applied = con.execute("SELECT version, how FROM schema_migrations").fetchall()
-        assert applied == [(1, "adopted")]
+        applied = con.execute("SELECT version, how FROM schema_migrations ORDER BY 1").fetchall()
+        shipped = schema.load_migrations()
+        assert applied == [(1, "adopted")] + [(m.version, "applied") for m in shipped[1:]]
+        # 0003 re-mines every conversation with the new evidence model: the judge may be
+        # asked about answers that now look suspect, but never about one it judged before
+        new_llm = con.execute(
+            "SELECT count(*) FROM judgments WHERE judge LIKE 'llm:%' AND run_id = ?",
+            [first.run_id],
+        ).fetchone()[0]
+        asked_twice = con.execute(
+            "SELECT count(*) FROM (SELECT interaction_id FROM judgments WHERE judge LIKE 'llm:%' "
+            "GROUP BY interaction_id, judge, model, prompt_version HAVING count(*) > 1)"
+        ).fetchone()
+        assert asked_twice == (0,), "no judgment of 0.1.0 asked again"
+        assert first.llm_judge.selected == new_llm == len(_rubric_requests(asked))
         con.execute("ATTACH ? AS old (READ_ONLY)", [str(pristine)])
         for table in schema.baseline_columns(schema.load_migrations()):
             if table in KEPT or table in ("runs", "ingested_files", "published_versions"):
@@ -89,7 +110,12 @@ def test_a_0_1_0_warehouse_upgrades_at_the_start_of_a_run_and_continues(
         counts = schema.table_counts(con)
         for table in KEPT:
             assert counts[table] == FIXTURE_COUNTS.get(table, counts[table]), table
-        assert counts["runs"] == 3 and counts["bad_cases"] == FIXTURE_COUNTS["bad_cases"]
+        assert counts["runs"] == 3
+        # derived tables rebuilt: every conversation mined again with this release's rules
+        conversations = con.execute(
+            "SELECT count(DISTINCT conversation_id) FROM interactions"
+        ).fetchone()[0]
+        assert counts["mined_conversations"] == conversations and counts["bad_cases"] > 0
         old_llm = con.execute("SELECT count(*) FROM judgments WHERE judge LIKE 'llm:%'").fetchone()
 
     # a new night of logs: only its answers are read and judged
@@ -109,8 +135,7 @@ def test_a_0_1_0_warehouse_upgrades_at_the_start_of_a_run_and_continues(
         total_llm = con.execute(
             "SELECT count(*) FROM judgments WHERE judge LIKE 'llm:%'"
         ).fetchone()
-    rubric = [s for s in asked if "<answer_a>" not in s.body["messages"][0]["content"]]
-    rubric = [s for s in rubric if "<failed_answer>" not in s.body["messages"][0]["content"]]
+    rubric = _rubric_requests(asked)
     assert judged and {dt for _, dt in judged} == {date(2026, 11, 3)}, "only the new night"
     assert len(rubric) == len(judged) == second.llm_judge.selected
     assert total_llm[0] == old_llm[0] + len(judged)
@@ -120,24 +145,37 @@ def test_a_run_applies_a_data_rewrite_with_a_backup_and_rebuilds_derived_tables(
     prefect_server, setup, monkeypatch, tmp_path
 ):
     config, _landing, pristine = setup
+    shipped = schema.load_migrations()
+    n = len(shipped)
     folder = migrations_folder(
         tmp_path / "migrations",
-        **{"0002_answer_chars.py": ANSWER_CHARS, "0003_mine_again.sql": REMINE},
+        **{f"{m.label}.{m.kind}": m.text for m in shipped[1:]},
+        **{f"{n + 1:04d}_answer_chars.py": ANSWER_CHARS, f"{n + 2:04d}_mine_again.sql": REMINE},
     )
     monkeypatch.setattr(schema, "MIGRATIONS_DIR", folder)
+    known = schema.load_migrations(folder)
     summary, asked = _run(config, monkeypatch)
-    assert summary.status == "completed" and asked == []
-    # 0003 forgot what was mined: every conversation is mined again, to the same result
+    assert summary.status == "completed"
+    # forgetting what was mined: every conversation is mined again; the judge is asked only
+    # about answers this release's evidence model newly finds suspect
     assert summary.mining.conversations == FIXTURE_COUNTS["mined_conversations"]
     backups = list((tmp_path / "wh" / "warehouse.duckdb.backups").iterdir())
-    assert [b.name[:24] for b in backups] == ["before-0002_answer_chars"]
+    first_rewrite = next(m.label for m in known if m.rewrites_data)
+    assert len(backups) == 1 and backups[0].name.startswith(f"before-{first_rewrite}-")
     with closing(duckdb.connect(config.warehouse, read_only=True)) as con:
         assert con.execute(
             "SELECT list(version ORDER BY version) FROM schema_migrations"
-        ).fetchone() == ([1, 2, 3],)
+        ).fetchone() == ([m.version for m in known],)
         counts = schema.table_counts(con)
-        for table in ("signals", "bad_cases", "mined_conversations", "judgments"):
-            assert counts[table] == FIXTURE_COUNTS[table], table
+        assert counts["mined_conversations"] == FIXTURE_COUNTS["mined_conversations"]
+        llm = con.execute("SELECT count(*) FROM judgments WHERE judge LIKE 'llm:%'").fetchone()
+        con.execute("ATTACH ? AS old (READ_ONLY)", [str(pristine)])
+        old = con.execute("SELECT count(*) FROM old.judgments WHERE judge LIKE 'llm:%'").fetchone()
+        assert llm[0] == old[0] + len(_rubric_requests(asked)), "every paid judgment kept"
+        assert con.execute(
+            "SELECT count(*) FROM (SELECT interaction_id FROM judgments WHERE judge LIKE 'llm:%' "
+            "GROUP BY interaction_id, judge, model, prompt_version HAVING count(*) > 1)"
+        ).fetchone() == (0,), "no judgment asked twice"
         assert con.execute(
             "SELECT count(*) FROM interactions WHERE answer_chars = length(response_content)"
         ).fetchone() == (FIXTURE_COUNTS["interactions"],)

@@ -34,6 +34,12 @@ from tests.tasks.warehouse.upgrade_helpers import (
 SAMPLES = {"0002_judgment_verdict_rank.py": VERDICT_RANK, "0003_mine_again.sql": REMINE}
 
 
+@pytest.fixture(autouse=True)
+def baseline_only(tmp_path, monkeypatch):
+    """The framework under test with only the baseline shipped (samples are added per test)."""
+    monkeypatch.setattr(schema, "MIGRATIONS_DIR", migrations_folder(tmp_path / "shipped"))
+
+
 @pytest.fixture
 def legacy(tmp_path):
     """A copy of the warehouse release 0.1.0 wrote, and a pristine copy to compare with."""
