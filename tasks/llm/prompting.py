@@ -52,9 +52,15 @@ def prompt_names() -> list[str]:
 
 
 def prompt_version(name: str, *more: str) -> str:
-    """``name@<hash>``: a content hash of the prompt files a task uses (with the
-    structured-output request and repair every task shares)."""
-    text = "".join(template(n) for n in (name, *more, "json_reply", "json_repair"))
+    """``name@<hash>``: a content hash of the prompt files that say what a task judges or writes.
+
+    The reply format is not part of it: the structured-output request and repair
+    (``json_reply``, ``json_repair``) only change how the same answer is encoded, and each
+    row records that format (``reply_format``). So judgments and rewrites paid for before
+    structured outputs existed stay valid cache entries, and a server that starts or stops
+    honouring ``response_format`` costs no repeat calls.
+    """
+    text = "".join(template(n) for n in (name, *more))
     return f"{name}@" + hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
