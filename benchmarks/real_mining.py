@@ -7,14 +7,15 @@ miner's output labelled them (``labelling_rubric.md``). Any later miner is measu
 the same sample by weighting each stratum by its size (a stratified ratio estimator),
 with 95% intervals from a stratified bootstrap; ``unsure`` labels are left out.
 
-    python -m benchmarks.real_mining WAREHOUSE   # a warehouse the loop ran on the corpus
+    python -m benchmarks.real_mining WAREHOUSE            # a warehouse mined from the corpus
+    python -m benchmarks.real_mining WAREHOUSE --landing DIR --json
+                                      # ingest and mine DIR into WAREHOUSE first (no LLM)
 """
 
 from __future__ import annotations
 
 import json
 import random
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -140,6 +141,40 @@ def measure(warehouse: str | Path) -> dict:
     return report
 
 
+def mine_corpus(landing: str | Path, warehouse: str | Path) -> dict[str, float]:
+    """Ingest ``landing`` into a new ``warehouse`` and mine it without an LLM; stage seconds."""
+    import time
+
+    from tasks.ingest.ingest import ingest_logs
+    from tasks.mine.mine import mine_bad_cases
+    from tasks.mine.rules import judge_with_rules
+    from tasks.mine.signals import derive_signals
+    from tasks.warehouse.db import connect
+
+    con = connect(warehouse)
+    seconds = {}
+    for name, stage in (
+        ("ingest", lambda: ingest_logs(con, landing, "bench")),
+        ("signals", lambda: derive_signals(con, "bench")),
+        ("rules", lambda: judge_with_rules(con, "bench")),
+        ("mining", lambda: mine_bad_cases(con, "bench")),
+    ):
+        start = time.perf_counter()
+        stage()
+        seconds[name] = round(time.perf_counter() - start, 1)
+    con.close()
+    return seconds
+
+
+def as_json(report: dict) -> dict:
+    """The report with plain dicts, for ``--json``."""
+    plain = {k: v.__dict__ for k, v in report.items() if isinstance(v, Estimate)}
+    plain["by_source"] = {
+        name: {k: v.__dict__ for k, v in r.items()} for name, r in report["by_source"].items()
+    }
+    return plain
+
+
 def _fmt(e: Estimate) -> str:
     if e.value is None:
         return f"– (n={e.items})"
@@ -149,8 +184,18 @@ def _fmt(e: Estimate) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = argv if argv is not None else sys.argv[1:]
-    report = measure(args[0])
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("warehouse")
+    parser.add_argument("--landing", help="ingest and mine this landing root first")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    seconds = mine_corpus(args.landing, args.warehouse) if args.landing else {}
+    report = measure(args.warehouse)
+    if args.json:
+        print(json.dumps({"seconds": seconds, **as_json(report)}))
+        return
     print(
         f"precision {_fmt(report['precision'])}  recall {_fmt(report['recall'])}  "
         f"bad rate {_fmt(report['bad_rate'])}"
