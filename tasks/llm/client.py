@@ -97,6 +97,13 @@ class EndpointSettings(BaseModel):
     )
     temperature: float = Field(0.0, ge=0, le=2)
     max_output_tokens: int = Field(1024, ge=1)
+    structured: Literal["auto", "json_schema", "off"] = Field(
+        "auto",
+        description="Structured outputs (response_format json_schema) for judges and the "
+        "rewriter: auto asks once per client and falls back to the text format when the "
+        "server refuses or ignores it; json_schema always asks (a refusal is a call failure); "
+        "off uses the text format only.",
+    )
 
 
 class LLMSettings(EndpointSettings):
@@ -110,13 +117,6 @@ class LLMSettings(EndpointSettings):
         None, description="OpenAI-compatible base URL; default: $OPENAI_BASE_URL, else OpenAI."
     )
     model: str | None = Field(None, description="Model name; default: $BADCASE_LLM_MODEL.")
-    structured: Literal["auto", "json_schema", "off"] = Field(
-        "auto",
-        description="Structured outputs (response_format json_schema) for judges and the "
-        "rewriter: auto asks once per client and falls back to the text format when the "
-        "server refuses or ignores it; json_schema always asks (a refusal is a call failure); "
-        "off uses the text format only.",
-    )
 
 
 @dataclass(frozen=True)
