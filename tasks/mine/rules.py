@@ -101,7 +101,7 @@ class RuleSettings(BaseModel):
         3, ge=1, description="rule:verbose fires on this many distinct padding phrases ..."
     )
     verbose_min_length: int = Field(
-        400, ge=0, description="... in an answer at least this long (a Han character counts 2)."
+        300, ge=0, description="... in an answer at least this long (a Han character counts 2)."
     )
 
     def version(self) -> str:
