@@ -26,7 +26,7 @@ GENERIC_CATEGORIES = (
 # How often a generic failure is planted next to an intent's own (weight 1 unless named):
 # padded, rambling answers are common, and their concise repairs are the counter-examples
 # a preference set needs against length bias.
-GENERIC_WEIGHTS = {"verbose": 3.0}
+GENERIC_WEIGHTS = {"verbose": 2.0}
 CATEGORIES = SPECIFIC_CATEGORIES + GENERIC_CATEGORIES
 
 
