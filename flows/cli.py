@@ -19,8 +19,6 @@ from pathlib import Path
 from tasks.errors import BadcaseError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_REJECTED = 0, 1, 2, 3
-# The demo's repairs fix incomplete answers, so chosen is usually much longer than rejected.
-DEMO_VALIDATION = {"max_chosen_longer_share": 0.97, "max_median_length_ratio": 5.0}
 
 
 def _say(text: str = "") -> None:
@@ -437,7 +435,12 @@ def _rl_prompts(args: argparse.Namespace) -> int:
 
 def _datasets(args: argparse.Namespace) -> int:
     from flows.config import load_config
-    from tasks.publish.publish import diff_versions, list_versions, read_manifest
+    from tasks.publish.publish import (
+        composition_lines,
+        diff_versions,
+        list_versions,
+        read_manifest,
+    )
     from tasks.publish.store import Store
 
     config = load_config(args.config, datasets=args.datasets)
@@ -478,6 +481,9 @@ def _datasets(args: argparse.Namespace) -> int:
         )
         _say("  scenes: " + ", ".join(f"{k} {n}" for k, n in m["scenes"].items()))
         _say("  chosen from: " + ", ".join(f"{k} {n}" for k, n in m["sources"].items()))
+        _say("  composition:")
+        for line in composition_lines(m.get("composition")).splitlines():
+            _say("    " + line.removeprefix("- "))
         _say(f"  content hash {m['content_hash']}")
         _say(
             f"  validation: {'passed' if v['success'] else 'FAILED'} ({v['expectations']} "
@@ -538,14 +544,6 @@ def _demo(args: argparse.Namespace) -> int:
         landing=str(landing),
         warehouse=str(work / "warehouse.duckdb"),
         datasets=str(work / "datasets"),
-        validation=DEMO_VALIDATION,
-    )
-    _say(
-        "demo: the sample's planted failures are mostly incomplete answers, so their expert "
-        "repairs are much longer; the demo relaxes the length-bias bounds to "
-        f"{DEMO_VALIDATION['max_chosen_longer_share']} / "
-        f"{DEMO_VALIDATION['max_median_length_ratio']}x (defaults: 0.8 / 3.0x, which would "
-        "quarantine this set)"
     )
     online = resolve_llm(config.llm) is not None
     mode = "with the configured LLM" if online else "offline: no API key needed"

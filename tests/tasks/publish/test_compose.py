@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import json
 
-from expectations.suites import ValidationSettings
 from tasks.publish.build import BuildSettings, build_preference_pairs
 from tasks.publish.compose import ComposeSettings, compose_pairs, compose_preference_set
 from tasks.publish.publish import publish_preference_set
