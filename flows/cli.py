@@ -435,12 +435,7 @@ def _rl_prompts(args: argparse.Namespace) -> int:
 
 def _datasets(args: argparse.Namespace) -> int:
     from flows.config import load_config
-    from tasks.publish.publish import (
-        composition_lines,
-        diff_versions,
-        list_versions,
-        read_manifest,
-    )
+    from tasks.publish.publish import diff_versions, list_versions, read_manifest
     from tasks.publish.store import Store
 
     config = load_config(args.config, datasets=args.datasets)
@@ -471,33 +466,7 @@ def _datasets(args: argparse.Namespace) -> int:
         if args.json:
             _say(json.dumps(m, indent=1, ensure_ascii=False))
             return EXIT_OK
-        c, v = m["counts"], m["validation"]
-        _say(
-            f"{name} {m['version']} ({m['status']}), parent {m['parent'] or '-'}, {m['created_at']}"
-        )
-        _say(
-            f"  pairs {c['pairs']} ({m['added']} added, {m['removed']} removed); KTO rows "
-            f"{c['kto']} ({c['kto_desirable']} desirable, {c['kto_undesirable']} undesirable)"
-        )
-        _say("  scenes: " + ", ".join(f"{k} {n}" for k, n in m["scenes"].items()))
-        _say("  chosen from: " + ", ".join(f"{k} {n}" for k, n in m["sources"].items()))
-        _say("  composition:")
-        for line in composition_lines(m.get("composition")).splitlines():
-            _say("    " + line.removeprefix("- "))
-        _say(f"  content hash {m['content_hash']}")
-        _say(
-            f"  validation: {'passed' if v['success'] else 'FAILED'} ({v['expectations']} "
-            "expectations)" + "".join(f"\n    - {f}" for f in v["failures"])
-        )
-        lineage = m["lineage"]
-        _say(
-            f"  lineage: {len(lineage['input_files'])} input files, "
-            f"config {lineage['config_hash']}, "
-            f"judges {[j['model'] for j in lineage['judges']]}, "
-            f"rewriters {[r['model'] for r in lineage['rewriters']]}"
-        )
-        for path, meta in m["files"].items():
-            _say(f"  {path}  {meta['bytes']} bytes  sha256 {meta['sha256'][:16]}")
+        _show_version(name, m)
         return EXIT_OK
     d = diff_versions(read_manifest(store, name, args.a), read_manifest(store, name, args.b))
     if args.json:
@@ -516,6 +485,37 @@ def _datasets(args: argparse.Namespace) -> int:
     for pid in d["removed"][:20]:
         _say(f"  - {pid}")
     return EXIT_OK
+
+
+def _show_version(name: str, m: dict) -> None:
+    """``datasets show``: a version's counts, composition, validation, lineage and files."""
+    from tasks.publish.publish import composition_lines
+
+    c, v = m["counts"], m["validation"]
+    _say(f"{name} {m['version']} ({m['status']}), parent {m['parent'] or '-'}, {m['created_at']}")
+    _say(
+        f"  pairs {c['pairs']} ({m['added']} added, {m['removed']} removed); KTO rows "
+        f"{c['kto']} ({c['kto_desirable']} desirable, {c['kto_undesirable']} undesirable)"
+    )
+    _say("  scenes: " + ", ".join(f"{k} {n}" for k, n in m["scenes"].items()))
+    _say("  chosen from: " + ", ".join(f"{k} {n}" for k, n in m["sources"].items()))
+    _say("  composition:")
+    for line in composition_lines(m.get("composition")).splitlines():
+        _say("    " + line.removeprefix("- "))
+    _say(f"  content hash {m['content_hash']}")
+    _say(
+        f"  validation: {'passed' if v['success'] else 'FAILED'} ({v['expectations']} "
+        "expectations)" + "".join(f"\n    - {f}" for f in v["failures"])
+    )
+    lineage = m["lineage"]
+    _say(
+        f"  lineage: {len(lineage['input_files'])} input files, "
+        f"config {lineage['config_hash']}, "
+        f"judges {[j['model'] for j in lineage['judges']]}, "
+        f"rewriters {[r['model'] for r in lineage['rewriters']]}"
+    )
+    for path, meta in m["files"].items():
+        _say(f"  {path}  {meta['bytes']} bytes  sha256 {meta['sha256'][:16]}")
 
 
 def _run(args: argparse.Namespace) -> int:

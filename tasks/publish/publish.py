@@ -187,17 +187,7 @@ def publish_preference_set(
     manifest["validation"] = validation_summary(report)
     manifest["lineage"]["config_hash"] = config_hash
     manifest["counts"]["kto_by_scene"] = kto_scenes
-    manifest["composition"] = {
-        **composition_report(con, compose),
-        "shallow_cues": cue_accuracy(
-            (answer_text(c), answer_text(r))
-            for c, r in zip(
-                pairs.column("chosen").to_pylist(),
-                pairs.column("rejected").to_pylist(),
-                strict=True,
-            )
-        ),
-    }
+    manifest["composition"] = _composition(con, pairs, compose)
     files["README.md"] = _card(manifest)
     target = write_version(store, name, version, files, manifest, report.success, run_id)
     _record_version(con, name, manifest, target)
@@ -223,6 +213,19 @@ def publish_preference_set(
         kto.num_rows,
     )
     return summary
+
+
+def _composition(
+    con: duckdb.DuckDBPyConnection, pairs: pa.Table, compose: ComposeSettings | None
+) -> dict:
+    """The version's composition (tasks/publish/compose.py) and its shallow-cue accuracies."""
+    chosen, rejected = pairs.column("chosen").to_pylist(), pairs.column("rejected").to_pylist()
+    return {
+        **composition_report(con, compose),
+        "shallow_cues": cue_accuracy(
+            (answer_text(c), answer_text(r)) for c, r in zip(chosen, rejected, strict=True)
+        ),
+    }
 
 
 def _card(manifest: dict) -> bytes:
