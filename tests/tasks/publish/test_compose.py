@@ -70,6 +70,8 @@ def test_a_planted_skew_is_composed_within_the_default_bounds(con, tmp_path):
     assert composition["left_out"] == summary.deferred
     assert sum(composition["scenes"].values()) == summary.kept == manifest["counts"]["pairs"]
     assert composition["shallow_cues"]["longer"] <= 0.65
+    kto = manifest["counts"]["kto_by_scene"]
+    assert set(kto) == set(kept) and all(c["desirable"] == c["undesirable"] for c in kto.values())
     card = (tmp_path / "prefs" / "v0001" / "README.md").read_text()
     assert "## Composition" in card and "left out" in card and "longer answer chosen" in card
 
