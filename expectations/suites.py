@@ -3,7 +3,8 @@
 GX cannot validate DuckDB through SQLAlchemy here and its custom-SQL
 expectation does not run on pandas, so the rule columns (``chosen_differs``,
 ``tags_balanced``, ``pii_found``, ``length_ratio``, ``scene_share``, ...) are
-computed first (:func:`rule_columns`) and checked with built-in expectations.
+computed first (:func:`rule_columns`; ``cue_*``: does a shallow cue pick the chosen
+answer, see tasks/publish/cues.py) and checked with built-in expectations.
 Set-level facts (judge-human kappa) are a one-row batch of their own. GX takes
 seconds to import, so it is imported only when a set is validated.
 """
@@ -21,6 +22,7 @@ from pathlib import Path
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field
 
+from tasks.publish.cues import CUES, cue_votes
 from tasks.publish.redact import find_pii
 
 log = logging.getLogger(__name__)
@@ -70,11 +72,19 @@ class ValidationSettings(BaseModel):
     min_kappa: float = Field(
         0.6, ge=-1, le=1, description="Judge-human kappa required where labels exist."
     )
+    max_shallow_cue_accuracy: float = Field(
+        0.65,
+        ge=0.5,
+        le=1,
+        description="Highest accuracy of a shallow cue at picking the chosen answer: the "
+        "longer answer, the one with more markdown list items, the more polite one "
+        "(tasks/publish/cues.py).",
+    )
     balance_min_pairs: int = Field(
         20,
         ge=1,
-        description="Length-bias, scene and source-mix bounds apply from this many pairs "
-        "(on fewer, shares are noise).",
+        description="Length-bias, shallow-cue, scene and source-mix bounds apply from this "
+        "many pairs (on fewer, shares are noise).",
     )
 
 
@@ -110,6 +120,8 @@ def rule_columns(pairs: pa.Table) -> list[dict]:
         r["length_ratio"] = len(chosen) / max(len(rejected), 1)
         r["scene_share"] = scenes[r["scene"]] / len(rows)
         r["llm_written"] = r["rewrite_source"] == "llm"
+        for cue, vote in cue_votes(chosen, rejected).items():
+            r[f"cue_{cue}"] = vote
     return rows
 
 
@@ -142,6 +154,12 @@ def _pair_suite(gx, gxe, s: ValidationSettings, pairs: int):
             column="length_ratio", max_value=s.max_median_length_ratio
         )
     )
+    for cue in CUES:  # the accuracy of "the one with more <cue> is chosen"
+        add(
+            gxe.ExpectColumnMeanToBeBetween(
+                column=f"cue_{cue}", max_value=s.max_shallow_cue_accuracy
+            )
+        )
     add(gxe.ExpectColumnMaxToBeBetween(column="scene_share", max_value=s.max_scene_share))
     add(gxe.ExpectColumnMeanToBeBetween(column="llm_written", max_value=s.max_llm_source_share))
     return suite

@@ -19,8 +19,6 @@ from pathlib import Path
 from tasks.errors import BadcaseError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_REJECTED = 0, 1, 2, 3
-# The demo's repairs fix incomplete answers, so chosen is usually much longer than rejected.
-DEMO_VALIDATION = {"max_chosen_longer_share": 0.97, "max_median_length_ratio": 5.0}
 
 
 def _say(text: str = "") -> None:
@@ -585,30 +583,7 @@ def _datasets(args: argparse.Namespace) -> int:
         if args.json:
             _say(json.dumps(m, indent=1, ensure_ascii=False))
             return EXIT_OK
-        c, v = m["counts"], m["validation"]
-        _say(
-            f"{name} {m['version']} ({m['status']}), parent {m['parent'] or '-'}, {m['created_at']}"
-        )
-        _say(
-            f"  pairs {c['pairs']} ({m['added']} added, {m['removed']} removed); KTO rows "
-            f"{c['kto']} ({c['kto_desirable']} desirable, {c['kto_undesirable']} undesirable)"
-        )
-        _say("  scenes: " + ", ".join(f"{k} {n}" for k, n in m["scenes"].items()))
-        _say("  chosen from: " + ", ".join(f"{k} {n}" for k, n in m["sources"].items()))
-        _say(f"  content hash {m['content_hash']}")
-        _say(
-            f"  validation: {'passed' if v['success'] else 'FAILED'} ({v['expectations']} "
-            "expectations)" + "".join(f"\n    - {f}" for f in v["failures"])
-        )
-        lineage = m["lineage"]
-        _say(
-            f"  lineage: {len(lineage['input_files'])} input files, "
-            f"config {lineage['config_hash']}, "
-            f"judges {[j['model'] for j in lineage['judges']]}, "
-            f"rewriters {[r['model'] for r in lineage['rewriters']]}"
-        )
-        for path, meta in m["files"].items():
-            _say(f"  {path}  {meta['bytes']} bytes  sha256 {meta['sha256'][:16]}")
+        _show_version(name, m)
         return EXIT_OK
     d = diff_versions(read_manifest(store, name, args.a), read_manifest(store, name, args.b))
     if args.json:
@@ -627,6 +602,37 @@ def _datasets(args: argparse.Namespace) -> int:
     for pid in d["removed"][:20]:
         _say(f"  - {pid}")
     return EXIT_OK
+
+
+def _show_version(name: str, m: dict) -> None:
+    """``datasets show``: a version's counts, composition, validation, lineage and files."""
+    from tasks.publish.publish import composition_lines
+
+    c, v = m["counts"], m["validation"]
+    _say(f"{name} {m['version']} ({m['status']}), parent {m['parent'] or '-'}, {m['created_at']}")
+    _say(
+        f"  pairs {c['pairs']} ({m['added']} added, {m['removed']} removed); KTO rows "
+        f"{c['kto']} ({c['kto_desirable']} desirable, {c['kto_undesirable']} undesirable)"
+    )
+    _say("  scenes: " + ", ".join(f"{k} {n}" for k, n in m["scenes"].items()))
+    _say("  chosen from: " + ", ".join(f"{k} {n}" for k, n in m["sources"].items()))
+    _say("  composition:")
+    for line in composition_lines(m.get("composition")).splitlines():
+        _say("    " + line.removeprefix("- "))
+    _say(f"  content hash {m['content_hash']}")
+    _say(
+        f"  validation: {'passed' if v['success'] else 'FAILED'} ({v['expectations']} "
+        "expectations)" + "".join(f"\n    - {f}" for f in v["failures"])
+    )
+    lineage = m["lineage"]
+    _say(
+        f"  lineage: {len(lineage['input_files'])} input files, "
+        f"config {lineage['config_hash']}, "
+        f"judges {[j['model'] for j in lineage['judges']]}, "
+        f"rewriters {[r['model'] for r in lineage['rewriters']]}"
+    )
+    for path, meta in m["files"].items():
+        _say(f"  {path}  {meta['bytes']} bytes  sha256 {meta['sha256'][:16]}")
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -655,14 +661,6 @@ def _demo(args: argparse.Namespace) -> int:
         landing=str(landing),
         warehouse=str(work / "warehouse.duckdb"),
         datasets=str(work / "datasets"),
-        validation=DEMO_VALIDATION,
-    )
-    _say(
-        "demo: the sample's planted failures are mostly incomplete answers, so their expert "
-        "repairs are much longer; the demo relaxes the length-bias bounds to "
-        f"{DEMO_VALIDATION['max_chosen_longer_share']} / "
-        f"{DEMO_VALIDATION['max_median_length_ratio']}x (defaults: 0.8 / 3.0x, which would "
-        "quarantine this set)"
     )
     online = resolve_llm(config.llm) is not None
     mode = "with the configured LLM" if online else "offline: no API key needed"

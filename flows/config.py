@@ -29,6 +29,7 @@ from tasks.mine.rules import RuleSettings
 from tasks.mine.signals import SignalSettings
 from tasks.monitor.trends import TrendSettings
 from tasks.publish.build import BuildSettings
+from tasks.publish.compose import ComposeSettings
 from tasks.publish.redact import PrivacySettings
 from tasks.repair.rewrite import RewriteSettings
 from tasks.repair.route import RoutingSettings
@@ -133,6 +134,7 @@ class LoopConfig(BaseModel):
     rewrite: RewriteSettings = RewriteSettings()
     privacy: PrivacySettings = PrivacySettings()
     build: BuildSettings = BuildSettings()
+    compose: ComposeSettings = ComposeSettings()
     validation: ValidationSettings = ValidationSettings()
     orchestration: OrchestrationSettings = OrchestrationSettings()
     gate: GateSettings = GateSettings()

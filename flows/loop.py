@@ -30,6 +30,7 @@ from tasks.mine.rules import JudgeSummary, judge_with_rules_task
 from tasks.mine.signals import SignalSummary, derive_signals_task
 from tasks.monitor.trends import TrendSummary, compute_trends_task
 from tasks.publish.build import BuildSummary, build_preference_pairs_task
+from tasks.publish.compose import ComposeSummary, compose_preference_set_task
 from tasks.publish.evalset import publish_eval_set_task
 from tasks.publish.publish import PublishSummary, ValidationFailed, publish_preference_set_task
 from tasks.publish.sets import SetSummary
@@ -61,6 +62,7 @@ class LoopSummary:
     evalset: SetSummary
     trends: TrendSummary
     sources: list[SourceSummary] = field(default_factory=list)  # [[sources]] in the config
+    compose: ComposeSummary = field(default_factory=ComposeSummary)
 
     def as_dict(self) -> dict:
         return {
@@ -76,6 +78,7 @@ class LoopSummary:
             "routing": asdict(self.routing),
             "rewrite": asdict(self.rewrite),
             "build": asdict(self.build),
+            "compose": asdict(self.compose),
             "publish": asdict(self.publish),
             "evalset": asdict(self.evalset),
             "trends": {k: v for k, v in asdict(self.trends).items() if k != "table"},
@@ -175,6 +178,7 @@ def _run_stages(config: LoopConfig, warehouse: str, run_id: str) -> LoopSummary:
             **db,
         )
     build = build_preference_pairs_task(warehouse, run_id, config.build, config.privacy, **db)
+    compose = compose_preference_set_task(warehouse, config.compose, **db)
     publish = publish_preference_set_task(
         warehouse,
         run_id,
@@ -185,6 +189,7 @@ def _run_stages(config: LoopConfig, warehouse: str, run_id: str) -> LoopSummary:
         config.calibration,
         config.privacy,
         config.config_hash(),
+        config.compose,
         **db,
     )
     evalset = publish_eval_set_task(
@@ -214,6 +219,7 @@ def _run_stages(config: LoopConfig, warehouse: str, run_id: str) -> LoopSummary:
         evalset,
         trends,
         sources,
+        compose,
     )
 
 

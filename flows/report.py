@@ -208,6 +208,16 @@ class RunReport:
             f"{build.eval_prompts}.",
             "",
         ]
+        compose = self.summary.compose
+        if compose.candidates:
+            lines += [
+                f"Composition kept {compose.kept} of {compose.candidates} eligible pairs; left "
+                f"out for the next version: {_pairs(compose.deferred)}. Chosen longer in "
+                f"{compose.chosen_longer_share:.0%} of the kept pairs, median length ratio "
+                f"{compose.median_length_ratio:.2f}"
+                + ("." if compose.within_bounds else " (above the `[compose]` bounds)."),
+                "",
+            ]
         if publish.status == "published":
             lines.append(
                 f"**Published {publish.version}** at `{publish.path}`: {publish.pairs} pairs "
@@ -351,6 +361,12 @@ class RunReport:
             f"pairs: {build.new_pairs} new, {build.eligible} eligible; left out: "
             + _pairs(build.excluded)
         ]
+        compose = self.summary.compose
+        if compose.candidates:
+            lines.append(
+                f"composition: {compose.kept} of {compose.candidates} kept; left out for the "
+                f"next version: {_pairs(compose.deferred)}"
+            )
         if publish.status == "published":
             lines.append(
                 f"published {publish.version}: {publish.pairs} pairs ({publish.added} added, "

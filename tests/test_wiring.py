@@ -205,6 +205,7 @@ def test_every_dataset_card_is_used_and_renders():
         "validation": {"success": True, "expectations": 3},
     }
     values = {"data_file": "d", "kto_file": "k", "parent": "p", "scenes": "s", "sources": "x"}
+    values["composition"] = "- c"
     for name in card_names():
         assert f'render_card(\n        "{name}"' in text or f'render_card("{name}"' in text
         card = render_card(name, manifest, clusters=1, low=0.3, high=0.7, **values).decode()

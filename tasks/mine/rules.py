@@ -31,6 +31,7 @@ RULES = (
     "refusal",
     "wrong_language",
     "repetition",
+    "verbose",
 )
 DEFAULT_REFUSAL_PREFIXES = [
     "i'm sorry, but i can't",
@@ -51,6 +52,30 @@ DEFAULT_REFUSAL_PREFIXES = [
     "我无法协助",
     "对不起，我不能",
     "作为一个ai",
+]
+DEFAULT_VERBOSE_PHRASES = [
+    "great question",
+    "happy to help",
+    "i hope this helps",
+    "let me know if you have any other questions",
+    "feel free to",
+    "to summarize",
+    "in summary",
+    "in conclusion",
+    "as mentioned above",
+    "it's important to note",
+    "it is important to note",
+    "before we get into",
+    "it really depends",
+    "好问题",
+    "很高兴为您",
+    "希望对您有所帮助",
+    "希望对你有帮助",
+    "总而言之",
+    "正如上面提到的",
+    "需要注意的是",
+    "欢迎随时提问",
+    "如果还有其他问题",
 ]
 
 
@@ -145,6 +170,16 @@ class RuleSettings(BaseModel):
     refusal_max_chars: int = Field(
         300, gt=0, description="A refusal opening only counts in an answer shorter than this."
     )
+    verbose_phrases: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_VERBOSE_PHRASES),
+        description="Filler and padding phrases (rule:verbose: over-long, padded answers).",
+    )
+    verbose_min_phrases: int = Field(
+        3, ge=1, description="rule:verbose fires on this many distinct padding phrases ..."
+    )
+    verbose_min_length: int = Field(
+        300, ge=0, description="... in an answer at least this long (a Han character counts 2)."
+    )
 
     def version(self) -> str:
         """Content hash of the rule SQL and these settings (recorded as prompt_version)."""
@@ -176,6 +211,9 @@ def find_rule_failures(con: duckdb.DuckDBPyConnection, settings: RuleSettings) -
             "dangling_pattern": settings.dangling_pattern,
             "refusal_prefixes": [p.lower() for p in settings.refusal_prefixes],
             "refusal_max_chars": settings.refusal_max_chars,
+            "verbose_phrases": [p.lower() for p in settings.verbose_phrases],
+            "verbose_min_phrases": settings.verbose_min_phrases,
+            "verbose_min_length": settings.verbose_min_length,
         },
     )
 

@@ -39,6 +39,8 @@ from prefect.cache_policies import NO_CACHE
 from expectations.suites import ValidationSettings
 from tasks.judge.calibration import CalibrationSettings
 from tasks.publish.build import MESSAGES, BuildSettings, content_hash, find_contamination
+from tasks.publish.compose import ComposeSettings, composition_report
+from tasks.publish.cues import answer_text, cue_accuracy
 from tasks.publish.redact import PrivacySettings, redactor
 from tasks.publish.store import (
     PublishError,
@@ -86,9 +88,22 @@ class PublishSummary:
     checks: list[dict] = field(default_factory=list)
 
 
-def _kto_table(con: duckdb.DuckDBPyConnection, build: BuildSettings, privacy) -> pa.Table:
+def _kto_table(
+    con: duckdb.DuckDBPyConnection, build: BuildSettings, privacy
+) -> tuple[pa.Table, dict[str, dict[str, int]]]:
+    """The KTO rows, and per scene how many are desirable and undesirable."""
     params = {"desirable_ratio": build.kto_desirable_ratio}
     table = con.sql(sql("select_kto_rows"), params=params).to_arrow_table()
+    by_scene: dict[str, dict[str, int]] = {}
+    for scene, label in zip(
+        table.column("scene").to_pylist(), table.column("label").to_pylist(), strict=True
+    ):
+        counts = by_scene.setdefault(str(scene), {"desirable": 0, "undesirable": 0})
+        counts["desirable" if label else "undesirable"] += 1
+    return _redact_kto(table.drop_columns(["scene"]), privacy), dict(sorted(by_scene.items()))
+
+
+def _redact_kto(table: pa.Table, privacy) -> pa.Table:
     redact = redactor(privacy)
     if redact is None or table.num_rows == 0:
         return table.cast(
@@ -130,8 +145,10 @@ def publish_preference_set(
     calibration: CalibrationSettings | None = None,
     privacy: PrivacySettings | None = None,
     config_hash: str | None = None,
+    compose: ComposeSettings | None = None,
 ) -> PublishSummary:
-    """Validate the eligible pairs as a candidate set and publish it if it passes."""
+    """Validate the eligible pairs (as composed) as a candidate set and publish it if it
+    passes."""
     build = build or BuildSettings()
     validation = validation or ValidationSettings()
     calibration = calibration or CalibrationSettings()
@@ -142,7 +159,7 @@ def publish_preference_set(
         log.info("publish: no eligible pairs yet, nothing to publish")
         return PublishSummary("empty")
     pairs = pairs.drop_columns(["first_version"])
-    kto = _kto_table(con, build, privacy)
+    kto, kto_scenes = _kto_table(con, build, privacy)
     digest = content_hash(pairs, kto)
     interrupted = store.interrupted(name, digest)
     if interrupted:
@@ -169,6 +186,8 @@ def publish_preference_set(
     manifest["files"] = file_index(files)
     manifest["validation"] = validation_summary(report)
     manifest["lineage"]["config_hash"] = config_hash
+    manifest["counts"]["kto_by_scene"] = kto_scenes
+    manifest["composition"] = _composition(con, pairs, compose)
     files["README.md"] = _card(manifest)
     target = write_version(store, name, version, files, manifest, report.success, run_id)
     _record_version(con, name, manifest, target)
@@ -196,6 +215,19 @@ def publish_preference_set(
     return summary
 
 
+def _composition(
+    con: duckdb.DuckDBPyConnection, pairs: pa.Table, compose: ComposeSettings | None
+) -> dict:
+    """The version's composition (tasks/publish/compose.py) and its shallow-cue accuracies."""
+    chosen, rejected = pairs.column("chosen").to_pylist(), pairs.column("rejected").to_pylist()
+    return {
+        **composition_report(con, compose),
+        "shallow_cues": cue_accuracy(
+            (answer_text(c), answer_text(r)) for c, r in zip(chosen, rejected, strict=True)
+        ),
+    }
+
+
 def _card(manifest: dict) -> bytes:
     """The dataset card (``cards/preference.md``) of a preference set version."""
     return render_card(
@@ -206,6 +238,31 @@ def _card(manifest: dict) -> bytes:
         parent=manifest["parent"] or "the first version",
         scenes=", ".join(f"{k} {v}" for k, v in manifest["scenes"].items()),
         sources=", ".join(f"{k} {v}" for k, v in manifest["sources"].items()),
+        composition=composition_lines(manifest.get("composition")),
+    )
+
+
+def composition_lines(composition: dict | None) -> str:
+    """The composition of a version as markdown list lines (card and ``datasets show``)."""
+    if not composition:
+        return "- not recorded (a version published before composition)"
+
+    def counts(values: dict) -> str:
+        return ", ".join(f"{k} {n}" for k, n in values.items()) or "none"
+
+    cues = composition["shallow_cues"]
+    return "\n".join(
+        [
+            f"- scenes: {counts(composition['scenes'])}",
+            f"- failure categories: {counts(composition['categories'])}",
+            f"- clusters: {composition['clusters']}",
+            f"- difficulty: {counts(composition['difficulty'])}",
+            f"- chosen/rejected length ratio: {counts(composition['length_ratio'])}",
+            "- shallow cues (accuracy of picking the chosen answer by the cue alone; 0.5 is "
+            f"none): longer answer chosen {cues['longer']:.2f}, markdown list "
+            f"{cues['markdown_list']:.2f}, politeness {cues['politeness']:.2f}",
+            f"- left out for the next version: {counts(composition['left_out'])}",
+        ]
     )
 
 
@@ -473,13 +530,23 @@ def publish_preference_set_task(
     calibration: CalibrationSettings,
     privacy: PrivacySettings,
     config_hash: str | None = None,
+    compose: ComposeSettings | None = None,
     memory_limit: str | None = None,
     threads: int | None = None,
 ) -> PublishSummary:
     """Prefect task: open the warehouse and run :func:`publish_preference_set`."""
     with closing(connect(warehouse, memory_limit=memory_limit, threads=threads)) as con:
         return publish_preference_set(
-            con, run_id, datasets, name, build, validation, calibration, privacy, config_hash
+            con,
+            run_id,
+            datasets,
+            name,
+            build,
+            validation,
+            calibration,
+            privacy,
+            config_hash,
+            compose,
         )
 
 

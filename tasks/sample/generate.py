@@ -32,6 +32,7 @@ from tasks.sample.scenarios import (
     COMMENTS_POSITIVE,
     CORRECTIONS,
     GENERIC_CATEGORIES,
+    GENERIC_WEIGHTS,
     INTENTS,
     LANGS,
     REFUSALS,
@@ -40,6 +41,7 @@ from tasks.sample.scenarios import (
     SYSTEM_PROMPTS,
     THINK_OPENERS,
     TOOL_CALL_OPENER,
+    VERBOSE_PADDING,
     Intent,
     intents_by_scene,
 )
@@ -317,6 +319,9 @@ class _Generator:
             if self.rng.random() < 0.6:
                 return f"{THINK_OPENERS[lang]}\n{good}", "stop"
             return f'{TOOL_CALL_OPENER}"{intent.key}"', "stop"
+        if bad == "verbose":
+            opening, closing = VERBOSE_PADDING[lang]
+            return opening + good + closing, "stop"
         if bad == "wrong_language":
             other = "zh" if lang == "en" else "en"
             return intent.good[other].format(slot=intent.slots[other][slot_i]), "stop"
@@ -326,7 +331,7 @@ class _Generator:
         if self.rng.random() >= intent.failure_rate:
             return None
         cats = list(intent.failures) + list(GENERIC_CATEGORIES)
-        weights = [intent.weights.get(c, 1.0) for c in cats]
+        weights = [intent.weights.get(c, GENERIC_WEIGHTS.get(c, 1.0)) for c in cats]
         return self.rng.choices(cats, weights)[0]
 
     # -- conversations --------------------------------------------------------------------

@@ -16,7 +16,17 @@ LANGS = ("en", "zh")
 
 # Failure categories the generator plants (ground-truth labels).
 SPECIFIC_CATEGORIES = ("incomplete", "wrong_fact", "near_miss")
-GENERIC_CATEGORIES = ("truncated", "unpaired_tag", "wrong_language", "needless_refusal")
+GENERIC_CATEGORIES = (
+    "truncated",
+    "unpaired_tag",
+    "wrong_language",
+    "needless_refusal",
+    "verbose",
+)
+# How often a generic failure is planted next to an intent's own (weight 1 unless named):
+# padded, rambling answers are common, and their concise repairs are the counter-examples
+# a preference set needs against length bias.
+GENERIC_WEIGHTS = {"verbose": 2.0}
 CATEGORIES = SPECIFIC_CATEGORIES + GENERIC_CATEGORIES
 
 
@@ -495,6 +505,25 @@ REFUSALS = {
         "I'm not able to provide advice on this topic. Please consult a professional.",
     ),
     "zh": ("抱歉，我无法协助处理这个请求。", "很抱歉，我不能就此话题提供建议，请咨询专业人士。"),
+}
+# A verbose answer: the good answer buried in filler, a preamble and a closing that restate
+# and reassure (the expert repair is the good answer alone).
+VERBOSE_PADDING = {
+    "en": (
+        "Great question! I'm really happy to help you with this, and I'll do my best to give "
+        "you a thorough answer. Before we get into the details, it's worth saying that there "
+        "are many factors to consider here, and it really depends on your situation. ",
+        " To summarize, as mentioned above, these are the main points to keep in mind. It's "
+        "important to note that every situation is different, so you may want to think "
+        "carefully about your own circumstances before you decide anything. I hope this "
+        "helps! Let me know if you have any other questions, and feel free to ask anytime.",
+    ),
+    "zh": (
+        "这是个好问题！很高兴为您解答，我会尽量给您一个全面的回答。在进入细节之前，需要说明的是，"
+        "这里有很多因素需要考虑，具体还要看您的情况。",
+        "总而言之，正如上面提到的，这些就是需要记住的要点。需要注意的是，每个人的情况都不一样，"
+        "建议您结合自身情况仔细考虑之后再做决定。希望对您有所帮助！如果还有其他问题，欢迎随时提问。",
+    ),
 }
 THINK_OPENERS = {
     "en": "<think>The user is asking about this. Let me recall the key points and check the "

@@ -93,6 +93,16 @@ def test_a_sound_set_passes(passing):
             {},
             "chosen_longer",
         ),
+        (
+            lambda rows: [r.update(chosen=msg(f"Thanks! {n}")) for n, r in enumerate(rows)],
+            {},
+            "cue_politeness",
+        ),
+        (
+            lambda rows: [r.update(chosen=msg("Steps:\n- one\n- two")) for r in rows],
+            {},
+            "cue_markdown_list",
+        ),
     ],
 )
 def test_each_guard_fails_the_set(change, settings, needle):
@@ -113,3 +123,14 @@ def test_balance_bounds_wait_for_enough_pairs():
     report = validate(rows, max_scene_share=0.2, balance_min_pairs=len(rows) + 1)
     assert report.success, "8 pairs are too few for shares to mean anything"
     assert not any("scene_share" in r["column"] for r in report.results)
+
+
+def test_longer_wins_accuracy_is_bounded():
+    """Chosen a bit longer in 68% of pairs: under the length-share bound (0.8), but
+    "pick the longer answer" is right 68% of the time, above the shallow-cue bound."""
+    scenes = ["visa", "budget", "coding", "travel"]
+    longer = [pair(n, "A right answer " * 2, "A wrong one.", scenes[n % 4]) for n in range(8, 25)]
+    report = validate(good_set() + longer)
+    assert [f for f in report.failures if "chosen_longer" in f] == []
+    assert len(report.failures) == 1, report.failures
+    assert "cue_longer column mean" in report.failures[0] and "0.68" in report.failures[0]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from expectations.suites import ValidationSettings
 from flows.cli import main
 from tests.conftest import CONTRACT
 from tests.llm_server import LLMServer, judge_everything_good
@@ -81,6 +82,12 @@ def test_demo_ends_with_counts_and_warehouse(prefect_server, tmp_path, capsys):
     root = tmp_path / "demo" / "datasets" / "badcase-preferences"
     assert (root / "LATEST").read_text().strip() == "v0001"
     assert (root / "v0001" / "manifest.json").exists() and str(root / "v0001") in published
+    # with the default validation bounds: composed, "longer wins" no better than 0.65
+    manifest = json.loads((root / "v0001" / "manifest.json").read_text())
+    assert manifest["validation"]["success"]
+    assert manifest["counts"]["pairs"] >= ValidationSettings().balance_min_pairs
+    assert manifest["composition"]["shallow_cues"]["longer"] <= 0.65
+    assert "## Composition" in (root / "v0001" / "README.md").read_text()
 
 
 def test_review_export_and_import_close_the_calibration_loop(

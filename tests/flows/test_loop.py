@@ -94,6 +94,7 @@ def test_with_an_llm_the_judge_stage_runs_as_one_task(prefect_server, config, mo
             "route-bad-cases",
             "rewrite-bad-cases",
             "build-preference-pairs",
+            "compose-preference-set",
             "publish-preference-set",
             "publish-eval-set",
             "compute-trends",

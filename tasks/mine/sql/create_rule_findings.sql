@@ -134,5 +134,14 @@ fired AS (
         (len(sentences) >= 4 AND len(list_distinct(sentences)) * 2 <= len(sentences))
         -- one word filling a third of a long answer ("the the the ...")
         OR (len(words) >= 40 AND top_word_count >= 15 AND top_word_count * 3 >= len(words)))
+    UNION ALL
+    -- over-long and padded: a long answer full of filler ("great question", "I hope this
+    -- helps", "as mentioned above"); its concise repair is a counter-example to length bias
+    SELECT item_id, 'rule:verbose', 0.5,
+        json_object('weighted_length', weighted_len,
+                    'padding', [x FOR x IN $verbose_phrases IF contains(lower(answer), x)])
+    FROM loops
+    WHERE weighted_len >= $verbose_min_length
+      AND len([x FOR x IN $verbose_phrases IF contains(lower(answer), x)]) >= $verbose_min_phrases
 )
 SELECT item_id, judge, score, evidence FROM fired;

@@ -1,47 +1,50 @@
--- KTO rows (prompt, completion, label): both sides of every eligible pair; bad cases kept
--- as unpaired negatives (kto_only); and, as desirable examples, interactions users were
--- plainly served by (a positive signal, no negative one, no bad verdict), a deterministic
--- sample of at most $desirable_ratio per undesirable row.
+-- KTO rows (prompt, completion, label): both sides of every pair the version holds; bad
+-- cases kept as unpaired negatives (kto_only); and, as desirable examples, interactions
+-- users were plainly served by (a positive signal, no negative one, no bad verdict), a
+-- deterministic sample of at most $desirable_ratio per undesirable row in each scene, so
+-- composition's scene mix holds for KTO too.
 WITH pairs AS (
-    SELECT prompt, chosen AS completion, true AS label, pair_id AS source_id FROM preference_pairs
-    WHERE status = 'eligible'
+    SELECT prompt, chosen AS completion, true AS label, pair_id AS source_id, scene
+    FROM preference_pairs WHERE status = 'eligible'
     UNION ALL
-    SELECT prompt, rejected, false, pair_id FROM preference_pairs WHERE status = 'eligible'
+    SELECT prompt, rejected, false, pair_id, scene FROM preference_pairs WHERE status = 'eligible'
 ),
 negatives AS (
     SELECT [{'role': m.role, 'content': m.content} FOR m IN i.messages
             IF m.role IN ('system', 'user', 'assistant') AND m.content IS NOT NULL] AS prompt,
         [{'role': 'assistant', 'content': i.response_content}] AS completion,
-        false AS label, r.case_id AS source_id
+        false AS label, r.case_id AS source_id, i.scene
     FROM routes r JOIN interactions i USING (interaction_id)
     WHERE r.route = 'kto_only'
 ),
-undesirable AS (
-    SELECT count(*) AS n FROM (SELECT label FROM pairs UNION ALL SELECT label FROM negatives)
-    WHERE NOT label
+labelled AS (
+    SELECT * FROM pairs UNION ALL SELECT * FROM negatives
 ),
 served AS (
     SELECT interaction_id FROM signals GROUP BY interaction_id
     HAVING bool_and(polarity = 'positive')
 ),
 cap AS (
-    SELECT greatest(round(u.n * $desirable_ratio) - (SELECT count(*) FROM pairs WHERE label), 0) AS n
-    FROM undesirable u
+    SELECT scene, greatest(round(count(*) FILTER (WHERE NOT label) * $desirable_ratio)
+                           - count(*) FILTER (WHERE label), 0) AS n
+    FROM labelled GROUP BY scene
 ),
 ranked AS (
     SELECT [{'role': m.role, 'content': m.content} FOR m IN i.messages
             IF m.role IN ('system', 'user', 'assistant') AND m.content IS NOT NULL] AS prompt,
         [{'role': 'assistant', 'content': i.response_content}] AS completion,
-        true AS label, i.interaction_id AS source_id,
-        row_number() OVER (ORDER BY hash(i.interaction_id), i.interaction_id) AS rn
+        true AS label, i.interaction_id AS source_id, i.scene,
+        row_number() OVER (PARTITION BY i.scene ORDER BY hash(i.interaction_id), i.interaction_id)
+            AS rn
     FROM served s JOIN interactions i USING (interaction_id)
     WHERE i.interaction_id NOT IN (SELECT interaction_id FROM bad_cases)
       AND i.interaction_id NOT IN (SELECT interaction_id FROM judgments WHERE verdict = 'bad')
 ),
 positives AS (
-    SELECT prompt, completion, label, source_id FROM ranked, cap WHERE rn <= cap.n
+    SELECT r.prompt, r.completion, r.label, r.source_id, r.scene
+    FROM ranked r JOIN cap c ON c.scene IS NOT DISTINCT FROM r.scene
+    WHERE r.rn <= c.n
 )
-SELECT prompt, completion, label FROM (
-    SELECT * FROM pairs UNION ALL SELECT * FROM negatives UNION ALL SELECT * FROM positives
-)
+SELECT prompt, completion, label, scene
+FROM (SELECT * FROM labelled UNION ALL SELECT * FROM positives)
 ORDER BY label, source_id;

@@ -24,6 +24,19 @@ CODE_ZH = (
     "(PARTITION BY user_id ORDER BY updated_at DESC) AS rn FROM events t) s WHERE rn = 1;\n```\n\n"
     "为保证结果确定，在ORDER BY中加上主键。"
 )
+VERBOSE_EN = (
+    "Great question! I'm happy to help, and before we get into the details: it really depends "
+    "on your situation. " + GOOD_EN + " To summarize, as mentioned above, these are the main "
+    "points. It's important to note that every case differs. I hope this helps! Let me know "
+    "if you have any other questions."
+)
+VERBOSE_ZH = (
+    "这是个好问题！很高兴为您解答，我会尽量给您一个全面的回答。在进入细节之前，需要说明的是，这里有很多"
+    "因素需要考虑，具体还要看您的情况。"
+    + GOOD_ZH
+    + "总而言之，正如上面提到的，这些就是要点。需要注意的是，"
+    "每个人的情况都不一样，建议您结合自身情况仔细考虑之后再做决定。希望对您有所帮助！如果还有其他问题，欢迎随时提问。"
+)
 
 CASES = [
     # (request, answer, finish_reason, expected rules)
@@ -105,6 +118,11 @@ CASES = [
         "length",
         {"rule:repetition", "rule:truncated"},
     ),
+    ("What do I need for a Japan visa?", VERBOSE_EN, "stop", {"rule:verbose"}),
+    ("我想办日本签证，需要什么材料？", VERBOSE_ZH, "stop", {"rule:verbose"}),
+    # one courtesy is not padding; nor is a long answer without filler
+    ("What do I need for a Japan visa?", GOOD_EN + " I hope this helps!", "stop", set()),
+    ("What do I need for a Japan visa?", " ".join([GOOD_EN] * 3), "stop", set()),
 ]
 
 
