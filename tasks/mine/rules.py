@@ -126,7 +126,7 @@ DEFAULT_SHORT_REPLY_PATTERN = (
 DEFAULT_DANGLING_PATTERN = (
     r"(,|\b(a|an|the|to|of|and|or|but|with|for|in|on|at|by|from|into|as|than|that|which|"
     r"who|whose|is|are|was|were|be|been|being|can|could|will|would|should|may|might|must|"
-    r"has|have|had|do|does|did|not|very|more|most|your|our|their|my|his|her|its|this|these|"
+    r"has|have|had|do|does|did|not|very|your|our|their|my|his|her|its|this|these|"
     r"those|we|you|they|i|if|because|when|while|such|each|every|some|any|about|like|how))$"
 )
 
