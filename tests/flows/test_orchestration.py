@@ -250,3 +250,34 @@ def test_a_run_started_during_another_is_refused(prefect_server, config, tmp_pat
         ("completed", 1)
     ]
     con.close()
+
+
+def test_the_event_goes_out_right_after_the_commit(prefect_server, config, monkeypatch):
+    """A stage after publishing (the eval set) fails: the version is still announced, and
+    the next run does not announce it again."""
+    import flows.loop as loop_module
+    from tests.llm_server import LLMServer, sound_llm
+
+    def eval_set_fails(*args, **kwargs):
+        raise RuntimeError("the eval-set stage failed")
+
+    monkeypatch.setattr(loop_module, "publish_eval_set_task", eval_set_fails)
+    with LLMServer(sound_llm) as server:
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        config.validation.max_llm_source_share = 1.0
+        with pytest.raises(RuntimeError, match="eval-set stage failed"):
+            bad_case_loop(config)
+        monkeypatch.undo()
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        again = bad_case_loop(config)
+    assert again.publish.status == "unchanged"
+    con = duckdb.connect(config.warehouse, read_only=True)
+    announced = con.execute("SELECT version FROM published_announcements").fetchall()
+    con.close()
+    assert announced == [("v0001",)]
+    events = _events("badcase.dataset.published", lambda e: e["payload"]["version"] == "v0001")
+    assert [e["payload"]["path"] for e in events] == [
+        str(Path(config.datasets) / "badcase-preferences" / "v0001")
+    ] or len(events) == 1

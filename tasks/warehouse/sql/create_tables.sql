@@ -335,3 +335,13 @@ CREATE TABLE IF NOT EXISTS rl_samples (
     error       VARCHAR,
     created_at  TIMESTAMPTZ NOT NULL
 );
+
+-- Which published versions were announced (badcase.dataset.published), so a run killed
+-- between committing and announcing is finished by the next (tasks/publish/announce.py).
+CREATE TABLE IF NOT EXISTS published_announcements (
+    dataset        VARCHAR NOT NULL,
+    version        VARCHAR NOT NULL,
+    event_id       VARCHAR,
+    run_id         VARCHAR NOT NULL,
+    announced_at   TIMESTAMPTZ NOT NULL
+);
