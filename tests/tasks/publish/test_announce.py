@@ -6,8 +6,18 @@ from __future__ import annotations
 import pytest
 
 import tasks.publish.publish as publish_module
-from tests.tasks.publish.test_publish import built, publish  # noqa: F401 - the fixture
+from tasks.publish.build import build_preference_pairs
 from tasks.warehouse.runs import record_run_start
+from tests.tasks.pairs_helpers import repaired_case
+from tests.tasks.publish.test_publish import REQUESTS, publish
+
+
+@pytest.fixture
+def built(con):
+    for n, (request, scene, original) in enumerate(REQUESTS):
+        repaired_case(con, n, request, original, scene=scene)
+    build_preference_pairs(con, "r1")
+    return con
 
 
 def _published(con) -> list[str]:
