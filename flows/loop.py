@@ -16,7 +16,7 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.runtime import flow_run
 
-from flows.config import LoopConfig
+from flows.config import LoopConfig, check_pinned, served_config
 from flows.report import RunReport, render_trends
 from flows.runners import llm_stage_runner
 from tasks.ingest.ingest import IngestSummary, ingest_logs_task
@@ -91,8 +91,15 @@ class LoopSummary:
     validate_parameters=True,
 )
 def bad_case_loop(config: LoopConfig | None = None) -> LoopSummary:
-    """Run the loop once over the configured landing root and warehouse."""
-    config = config or LoopConfig()
+    """Run the loop once over the configured landing root and warehouse.
+
+    A run of a served deployment may tune the loop, but not change where it reads,
+    writes or sends data, nor which key it sends (:data:`flows.config.PINNED`).
+    """
+    served = served_config()
+    config = config or served or LoopConfig()
+    if served is not None:
+        check_pinned(config, served)
     flow_run_id = flow_run.get_id()
     run_id = flow_run_id or str(uuid.uuid4())
     warehouse = str(Path(config.warehouse).expanduser().resolve())

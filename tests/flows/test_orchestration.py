@@ -14,7 +14,7 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
 
 from deployments.serve import build_deployments
-from flows.config import LoopConfig, OrchestrationSettings
+from flows.config import SERVED_CONFIG_ENV, LoopConfig, OrchestrationSettings
 from flows.loop import bad_case_loop
 from flows.train import train_on_preference_set
 from flows.watch import watch_landing
@@ -141,17 +141,17 @@ def test_publishing_emits_the_event_and_training_takes_it(prefect_server, config
     )
     assert payload["content_hash"] == summary.publish.content_hash
     assert event["resource"]["prefect.resource.id"] == "badcase.dataset.badcase-preferences"
+    monkeypatch.setenv(SERVED_CONFIG_ENV, config.model_dump_json())
     dry = train_on_preference_set(payload["path"], payload["version"])
     assert (dry.pairs, dry.command) == (summary.publish.pairs, None)
     marker = Path(config.warehouse).parent / "trained.txt"
     command = sys.executable + f" -c \"open('{marker}', 'w').write('{{data}}')\""
-    ran = train_on_preference_set(
-        payload["path"],
-        payload["version"],
-        command,
-        candidate_base_url="http://127.0.0.1:8000/v1",
-        candidate_model="policy-{version}",
-    )
+    # the command and the candidate's endpoint come from the served configuration only
+    config.orchestration.training_command = command
+    config.orchestration.candidate_base_url = "http://127.0.0.1:8000/v1"
+    config.orchestration.candidate_model = "policy-{version}"
+    monkeypatch.setenv(SERVED_CONFIG_ENV, config.model_dump_json())
+    ran = train_on_preference_set(payload["path"], payload["version"])
     assert ran.returncode == 0
     assert marker.read_text() == f"{payload['path']}/data/train-00000-of-00001.parquet"
     # the trained model is announced for evaluate-candidate/on-trained
@@ -159,7 +159,7 @@ def test_publishing_emits_the_event_and_training_takes_it(prefect_server, config
     assert trained["payload"]["model"] == "policy-v0001"
     assert trained["payload"]["base_url"] == "http://127.0.0.1:8000/v1"
     with pytest.raises(BadcaseError, match=r"no manifest\.json"):
-        train_on_preference_set(str(Path(config.datasets) / "nowhere"))
+        train_on_preference_set(str(Path(config.datasets) / "badcase-preferences" / "v0099"))
 
 
 HOLD = """
