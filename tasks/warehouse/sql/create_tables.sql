@@ -345,3 +345,16 @@ CREATE TABLE IF NOT EXISTS published_announcements (
     run_id         VARCHAR NOT NULL,
     announced_at   TIMESTAMPTZ NOT NULL
 );
+
+-- LLM spend per endpoint (base URL#model), one row per stage of a run, for the rolling
+-- 24-hour ceiling across runs (tasks/llm/spend.py).
+CREATE TABLE IF NOT EXISTS llm_spend (
+    endpoint          VARCHAR NOT NULL,
+    run_id            VARCHAR NOT NULL,
+    stage             VARCHAR NOT NULL,
+    requests          BIGINT NOT NULL,
+    prompt_tokens     BIGINT NOT NULL,
+    completion_tokens BIGINT NOT NULL,
+    estimated_tokens  BIGINT NOT NULL,     -- of the tokens, estimated (no usage from the server)
+    recorded_at       TIMESTAMPTZ NOT NULL
+);
