@@ -95,6 +95,7 @@ def test_with_an_llm_the_judge_stage_runs_as_one_task(prefect_server, config, mo
             "rewrite-bad-cases",
             "build-preference-pairs",
             "publish-preference-set",
+            "announce-published-versions",
             "publish-eval-set",
             "compute-trends",
             "finish-run",
