@@ -26,7 +26,7 @@ from prefect.client.schemas.schedules import CronSchedule
 from prefect.deployments.runner import RunnerDeployment
 from prefect.events import DeploymentEventTrigger
 
-from flows.config import LoopConfig, load_config
+from flows.config import LoopConfig, load_config, serve_config
 from flows.evaluate import evaluate_candidate
 from flows.loop import PUBLISHED_EVENT, bad_case_loop
 from flows.rlprompts import build_rl_prompts
@@ -82,12 +82,11 @@ def build_deployments(config: LoopConfig) -> list[RunnerDeployment]:
                 name="preference set published",
                 expect={PUBLISHED_EVENT},
                 match={"prefect.resource.id": f"badcase.dataset.{config.dataset_name}"},
+                # only the folder and its name: the command, the datasets root and the
+                # candidate's endpoint come from the served configuration
                 parameters={
                     "path": "{{ event.payload.path }}",
                     "version": "{{ event.payload.version }}",
-                    "command": o.training_command,
-                    "candidate_base_url": o.candidate_base_url,
-                    "candidate_model": o.candidate_model,
                 },
             )
         ],
@@ -130,9 +129,14 @@ def build_deployments(config: LoopConfig) -> list[RunnerDeployment]:
 
 
 def serve_all(config: LoopConfig) -> None:
-    """Register the deployments and run them until interrupted."""
+    """Register the deployments and run them until interrupted.
+
+    ``config`` becomes the served configuration (``$BADCASE_SERVED_CONFIG``) of every run
+    this process starts: what a run parameter or an event cannot change.
+    """
     from prefect import serve
 
+    serve_config(config)
     serve(*build_deployments(config), print_starting_message=True)
 
 

@@ -7,7 +7,9 @@ taken from the working directory.
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
+import os
 import posixpath
 import tomllib
 from pathlib import Path
@@ -59,10 +61,12 @@ class OrchestrationSettings(BaseModel):
     run_wait_s: float = Field(
         3600, ge=0, description="How long a served run waits for another run on the warehouse."
     )
-    training_command: str | None = Field(
+    training_command: str | list[str] | None = Field(
         None,
-        description="Run by train-on-preference-set; {path}, {data}, {kto}, {version} are "
-        "filled in. None: a dry run that checks the set and logs what it would train on.",
+        description="Run by train-on-preference-set (never through a shell): a list of "
+        "arguments, or a string split like a shell would; {path}, {data}, {kto}, {version} "
+        "are filled in inside each argument. Only the served configuration sets it, never a "
+        "run or an event. None: a dry run that checks the set and logs what it would train on.",
     )
     candidate_base_url: str | None = Field(
         None,
@@ -73,6 +77,36 @@ class OrchestrationSettings(BaseModel):
     candidate_model: str | None = Field(
         None, description="The trained model's name; {version} is filled in."
     )
+    candidate_endpoints: list[str] = Field(
+        default_factory=list,
+        description="Base URLs evaluate-candidate may send the eval set and the candidate key "
+        "to, besides candidate_base_url. A base URL from an event or a run parameter that is "
+        "not listed is refused before any request.",
+    )
+    candidate_models: list[str] = Field(
+        default_factory=list,
+        description="Model names evaluate-candidate may ask for (shell-style patterns, "
+        "e.g. 'policy-v*'), besides candidate_model (its {version} matches any).",
+    )
+
+    def candidate_refusal(self, base_url: str, model: str) -> str | None:
+        """Why a served evaluate-candidate run may not use this endpoint, or None."""
+        urls = {u.rstrip("/") for u in [*self.candidate_endpoints, self.candidate_base_url] if u}
+        models = [*self.candidate_models]
+        if self.candidate_model:
+            models.append(self.candidate_model.replace("{version}", "*"))
+        if base_url.rstrip("/") not in urls:
+            return (
+                f"candidate endpoint {base_url} is not allowed: list it in "
+                "[orchestration] candidate_endpoints of the served configuration"
+            )
+        if not any(fnmatch.fnmatchcase(model, pattern) for pattern in models):
+            return (
+                f"candidate model {model} is not allowed: list it in "
+                "[orchestration] candidate_models of the served configuration"
+            )
+        return None
+
     task_runner: Literal["local", "dask"] = Field(
         "local",
         description="Where the LLM-bound stages (judge-with-llm, rewrite-bad-cases) run: in "
@@ -183,6 +217,74 @@ class LoopConfig(BaseModel):
     def config_hash(self) -> str:
         """A short, stable hash of every setting (recorded with each run)."""
         return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:16]
+
+
+SERVED_CONFIG_ENV = "BADCASE_SERVED_CONFIG"
+"""The served configuration as JSON: set by ``badcase-loop serve`` for the runs it starts."""
+CONFIG_FILE_ENV = "BADCASE_CONFIG"
+"""A TOML config file: the served configuration of a Prefect worker (deployments/prefect.yaml)."""
+
+# What a run started through the Prefect API may not change: where data is read and
+# written, where prompts and keys go, which key is sent, and what is executed.
+PINNED = (
+    "landing",
+    "warehouse",
+    "datasets",
+    "evalsets",
+    "sources",
+    "llm.base_url",
+    "llm.api_key_env",
+    "orchestration",
+    "rl.policy_base_url",
+    "rl.root",
+    "trends.root",
+)
+
+
+def serve_config(config: LoopConfig) -> None:
+    """Make ``config`` the served configuration of this process and the runs it starts."""
+    os.environ[SERVED_CONFIG_ENV] = config.model_dump_json()
+
+
+def served_config() -> LoopConfig | None:
+    """The configuration the operator served, which run parameters cannot change.
+
+    ``$BADCASE_SERVED_CONFIG`` (set by ``badcase-loop serve``), else the file
+    ``$BADCASE_CONFIG``, else the defaults for a run of a deployment; None for a flow
+    called in-process without either (its caller is the operator).
+
+    Raises:
+        ConfigError: The served configuration is invalid.
+    """
+    raw = os.environ.get(SERVED_CONFIG_ENV)
+    if raw:
+        try:
+            return LoopConfig.model_validate_json(raw)
+        except ValidationError as exc:
+            raise ConfigError(f"${SERVED_CONFIG_ENV} is not a valid configuration: {exc}") from None
+    if os.environ.get(CONFIG_FILE_ENV):
+        return load_config(os.environ[CONFIG_FILE_ENV])
+    from prefect.runtime import deployment
+
+    return LoopConfig() if deployment.get_id() else None
+
+
+def check_pinned(run: BaseModel, served: BaseModel, fields: tuple[str, ...] = PINNED) -> None:
+    """Refuse a run whose ``fields`` differ from the served configuration's.
+
+    Raises:
+        ConfigError: One line naming the first field that differs.
+    """
+    for dotted in fields:
+        mine, theirs = run, served
+        for part in dotted.split("."):
+            mine, theirs = getattr(mine, part, None), getattr(theirs, part, None)
+        dump = [v.model_dump() if isinstance(v, BaseModel) else v for v in (mine, theirs)]
+        if dump[0] != dump[1]:
+            raise ConfigError(
+                f"{dotted} differs from the served configuration: a run started through the "
+                "Prefect API cannot change it (edit the config file and restart the server)"
+            )
 
 
 def load_config(path: str | Path | None = None, **overrides: Any) -> LoopConfig:

@@ -17,6 +17,7 @@ from prefect.events import emit_event
 from prefect.runtime import flow_run
 from pydantic import BaseModel, ConfigDict, Field
 
+from flows.config import check_pinned, served_config
 from tasks.errors import ConfigError
 from tasks.evaluate.candidate import (
     CandidateSettings,
@@ -67,6 +68,7 @@ def evaluate_candidate(
     """
     logger = get_run_logger()
     config = with_candidate(config, base_url, model)
+    check_served(config)
     check_evaluation(config)
     run_id = flow_run.get_id() or str(uuid.uuid4())
     warehouse = str(Path(config.warehouse).expanduser().resolve())
@@ -133,6 +135,36 @@ def with_candidate(
     if not current.get("base_url") or not current.get("model"):
         raise ConfigError("evaluate-candidate needs the candidate's base URL and model name")
     return config.model_copy(update={"candidate": CandidateSettings(**current)})
+
+
+def check_served(config: EvaluateConfig) -> None:
+    """Refuse, before any request, a served run that would send the eval set or a key
+    where the served configuration does not allow.
+
+    Under ``badcase-loop serve`` (or a worker with ``$BADCASE_CONFIG``) the candidate's
+    base URL and model, from an event or a run parameter, must be allowed by
+    ``[orchestration]`` (``candidate_base_url`` / ``candidate_endpoints``,
+    ``candidate_model`` / ``candidate_models``); the judge's endpoint and key, the key
+    variables and the warehouse are the served ones.
+
+    Raises:
+        ConfigError: One line saying what is not allowed.
+    """
+    served = served_config()
+    if served is None or config.candidate is None:
+        return
+    pinned = EvaluateConfig.model_validate(served.evaluate_config())
+    check_pinned(config, pinned, ("warehouse", "evalsets", "llm.base_url", "llm.api_key_env"))
+    if config.candidate.api_key_env != CandidateSettings.model_fields["api_key_env"].default:
+        raise ConfigError(
+            "candidate.api_key_env differs from the served configuration: a run cannot "
+            "choose which environment variable is sent as the candidate's key"
+        )
+    refusal = served.orchestration.candidate_refusal(
+        config.candidate.base_url, config.candidate.model
+    )
+    if refusal:
+        raise ConfigError(refusal)
 
 
 def check_evaluation(config: EvaluateConfig) -> None:

@@ -14,10 +14,9 @@ from pathlib import Path
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
-from prefect.events import emit_event
 from prefect.runtime import flow_run
 
-from flows.config import LoopConfig
+from flows.config import LoopConfig, check_pinned, served_config
 from flows.report import RunReport, render_trends
 from flows.runners import llm_stage_runner
 from tasks.ingest.ingest import IngestSummary, ingest_logs_task
@@ -29,6 +28,7 @@ from tasks.mine.mine import MiningSummary, mine_bad_cases_task
 from tasks.mine.rules import JudgeSummary, judge_with_rules_task
 from tasks.mine.signals import SignalSummary, derive_signals_task
 from tasks.monitor.trends import TrendSummary, compute_trends_task
+from tasks.publish.announce import PUBLISHED_EVENT, announce_versions_task
 from tasks.publish.build import BuildSummary, build_preference_pairs_task
 from tasks.publish.compose import ComposeSummary, compose_preference_set_task
 from tasks.publish.evalset import publish_eval_set_task
@@ -38,6 +38,8 @@ from tasks.repair.rewrite import RewriteSummary, rewrite_bad_cases_task
 from tasks.repair.route import RoutingSummary, route_bad_cases_task
 from tasks.warehouse.db import run_lock
 from tasks.warehouse.runs import finish_run_task, start_run_task
+
+__all__ = ["FLOW_NAME", "PUBLISHED_EVENT", "LoopSummary", "bad_case_loop"]
 
 FLOW_NAME = "nightly-bad-case-loop"
 
@@ -92,8 +94,15 @@ class LoopSummary:
     validate_parameters=True,
 )
 def bad_case_loop(config: LoopConfig | None = None) -> LoopSummary:
-    """Run the loop once over the configured landing root and warehouse."""
-    config = config or LoopConfig()
+    """Run the loop once over the configured landing root and warehouse.
+
+    A run of a served deployment may tune the loop, but not change where it reads,
+    writes or sends data, nor which key it sends (:data:`flows.config.PINNED`).
+    """
+    served = served_config()
+    config = config or served or LoopConfig()
+    if served is not None:
+        check_pinned(config, served)
     flow_run_id = flow_run.get_id()
     run_id = flow_run_id or str(uuid.uuid4())
     warehouse = str(Path(config.warehouse).expanduser().resolve())
@@ -123,8 +132,6 @@ def _run(config: LoopConfig, warehouse: str, run_id: str, flow_run_id: str | Non
         "validation failed: " + "; ".join(publish.failures) if failed else None,
     )
     _create_artifacts(summary, config)
-    if publish.status == "published":
-        emit_published_event(config.dataset_name, publish, run_id)
     get_run_logger().info(
         "run %s: %d records read, %d inserted, %d duplicates, %d quarantined",
         run_id,
@@ -192,6 +199,8 @@ def _run_stages(config: LoopConfig, warehouse: str, run_id: str) -> LoopSummary:
         config.compose,
         **db,
     )
+    # right after the commit, not at the end: a later stage failing cannot lose the event
+    announce_versions_task(warehouse, config.dataset_name, run_id, **db)
     evalset = publish_eval_set_task(
         warehouse, run_id, config.evalsets_root, config.dataset_name, **db
     )
@@ -293,26 +302,3 @@ def _create_artifacts(summary: LoopSummary, config: LoopConfig) -> None:
             description=f"Great Expectations results of the candidate set ({publish.status}: "
             f"{publish.path}).",
         )
-
-
-PUBLISHED_EVENT = "badcase.dataset.published"
-
-
-def emit_published_event(name: str, publish: PublishSummary, run_id: str) -> None:
-    """Tell Prefect a new version exists: the training deployment's trigger listens for it."""
-    emit_event(
-        event=PUBLISHED_EVENT,
-        resource={"prefect.resource.id": f"badcase.dataset.{name}", "badcase.dataset": name},
-        payload={
-            "dataset": name,
-            "version": publish.version,
-            "path": publish.path,
-            "parent": publish.parent,
-            "pairs": publish.pairs,
-            "kto_rows": publish.kto_rows,
-            "added": publish.added,
-            "removed": publish.removed,
-            "content_hash": publish.content_hash,
-            "run_id": run_id,
-        },
-    )

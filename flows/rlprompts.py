@@ -14,7 +14,7 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 from prefect.runtime import flow_run
 
-from flows.config import LoopConfig
+from flows.config import LoopConfig, check_pinned, served_config
 from tasks.evaluate.rlprompts import CalibrationSummary, build_rl_prompt_set_task
 from tasks.publish.sets import SetSummary
 from tasks.warehouse.db import run_lock
@@ -38,7 +38,10 @@ class RLPromptSummary:
 )
 def build_rl_prompts(config: LoopConfig | None = None) -> RLPromptSummary:
     """Calibrate and publish (one task); a notice and nothing else when [rl] is unset."""
-    config = config or LoopConfig()
+    served = served_config()
+    config = config or served or LoopConfig()
+    if served is not None:
+        check_pinned(config, served)  # where the policy's key and prompts go
     logger = get_run_logger()
     run_id = flow_run.get_id() or str(uuid.uuid4())
     warehouse = str(Path(config.warehouse).expanduser().resolve())

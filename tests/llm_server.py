@@ -36,6 +36,7 @@ class Reply:
     id: str = "chatcmpl-test"
     created: int | None = None  # epoch seconds; default: now
     finish_reason: str = "stop"
+    usage: bool = True  # False: the response carries no usage (some servers omit it)
 
 
 @dataclass
@@ -124,6 +125,8 @@ class LLMServer:
                             "total_tokens": reply.prompt_tokens + reply.completion_tokens,
                         },
                     }
+                    if not reply.usage:
+                        del payload["usage"]
                 data = json.dumps(payload).encode()
                 try:
                     self.send_response(reply.status)

@@ -34,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from tasks.judge.calibration import CalibrationSettings, update_judge_agreement
 from tasks.judge.rubric import JUDGE_NAME, judge_answer, prompt_version
 from tasks.llm.client import BudgetExhausted, LLMCallFailed, LLMClient, LLMSettings, resolve_llm
+from tasks.llm.spend import load_spend, record_spend
 from tasks.mine.mine import MiningSettings, score_cases
 from tasks.mine.signals import SignalSettings, select_scope
 from tasks.publish.redact import PrivacySettings, redactor
@@ -335,8 +336,12 @@ def judge_with_llm_task(
     async def go() -> LLMJudgeSummary:
         async with LLMClient(target, llm_settings, redactor(privacy)) as llm:
             with closing(connect(warehouse, memory_limit=memory_limit, threads=threads)) as con:
-                return await judge_with_llm(
-                    con, llm, run_id, settings, mining, signal_settings, calibration, progress
-                )
+                load_spend(con, llm)  # the endpoint's rolling 24-hour ceiling
+                try:
+                    return await judge_with_llm(
+                        con, llm, run_id, settings, mining, signal_settings, calibration, progress
+                    )
+                finally:
+                    record_spend(con, llm, run_id, "judge-with-llm")
 
     return asyncio.run(go())

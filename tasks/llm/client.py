@@ -15,6 +15,7 @@ are the only ones.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import random
@@ -95,6 +96,18 @@ class EndpointSettings(BaseModel):
     max_tokens: int | None = Field(
         20_000_000, ge=1, description="Per-run budget of prompt + completion tokens."
     )
+    daily_max_requests: int | None = Field(
+        100_000,
+        ge=1,
+        description="Ceiling of HTTP requests to this endpoint over the last 24 hours, all "
+        "runs together (kept in the warehouse's llm_spend table). None: no ceiling.",
+    )
+    daily_max_tokens: int | None = Field(
+        100_000_000,
+        ge=1,
+        description="Ceiling of tokens to this endpoint over the last 24 hours, all runs "
+        "together; estimated (4 characters a token) when the server omits usage.",
+    )
     temperature: float = Field(0.0, ge=0, le=2)
     max_output_tokens: int = Field(1024, ge=1)
     structured: Literal["auto", "json_schema", "off"] = Field(
@@ -170,6 +183,7 @@ class LLMUsage:
     failures: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    estimated_tokens: int = 0  # of the above, estimated where the server sent no usage
 
     @property
     def tokens(self) -> int:
@@ -213,6 +227,9 @@ class LLMClient:
         self.settings = settings or LLMSettings()
         self.redactor = redactor
         self.usage = LLMUsage()
+        # (requests, tokens) spent on this endpoint in the last 24 h before this client,
+        # by every run (tasks.llm.spend.load_spend); checked against the daily ceiling
+        self.spent_before: tuple[int, int] = (0, 0)
         self._client: openai.AsyncOpenAI | None = None
         self._gate: asyncio.Semaphore | None = None
         self._jitter = random.Random()
@@ -245,6 +262,21 @@ class LLMClient:
             raise BudgetExhausted(f"LLM request budget of {s.max_requests} is spent")
         if s.max_tokens is not None and u.tokens >= s.max_tokens:
             raise BudgetExhausted(f"LLM token budget of {s.max_tokens} is spent")
+        requests, tokens = self.spent_before
+        if s.daily_max_requests is not None and requests + u.requests >= s.daily_max_requests:
+            raise BudgetExhausted(
+                f"the 24-hour ceiling of {s.daily_max_requests} requests to {self.endpoint} "
+                "is reached"
+            )
+        if s.daily_max_tokens is not None and tokens + u.tokens >= s.daily_max_tokens:
+            raise BudgetExhausted(
+                f"the 24-hour ceiling of {s.daily_max_tokens} tokens to {self.endpoint} is reached"
+            )
+
+    @property
+    def endpoint(self) -> str:
+        """The endpoint's name in the spend ledger: base URL and model."""
+        return f"{self.target.base_url or 'default'}#{self.target.model}"
 
     def _delay(self, attempt: int, exc: Exception) -> float:
         retry_after = _retry_after_s(exc)
@@ -300,11 +332,15 @@ class LLMClient:
                 reason = "auth_error" if exc.status_code in (401, 403) else "bad_request"
                 raise LLMCallFailed(reason, str(exc)[:300], attempt + 1) from exc
             usage = response.usage
-            prompt = usage.prompt_tokens if usage else 0
-            completion = usage.completion_tokens if usage else 0
+            text = response.choices[0].message.content if response.choices else None
+            if usage is not None:
+                prompt, completion = usage.prompt_tokens or 0, usage.completion_tokens or 0
+            else:  # the server said nothing: estimate, so budgets and ceilings still count
+                prompt = estimate_tokens(json.dumps(messages, ensure_ascii=False))
+                completion = estimate_tokens(text or "")
+                self.usage.estimated_tokens += prompt + completion
             self.usage.prompt_tokens += prompt
             self.usage.completion_tokens += completion
-            text = response.choices[0].message.content if response.choices else None
             if text is None:
                 self.usage.failures += 1
                 raise LLMCallFailed(
@@ -312,6 +348,12 @@ class LLMClient:
                 )
             self.usage.completions += 1
             return Completion(text, prompt, completion, attempt + 1, time.monotonic() - start)
+
+
+def estimate_tokens(text: str) -> int:
+    """A rough token count: one per 4 characters, as OpenAI's rule of thumb for English
+    (https://help.openai.com/en/articles/4936856); at least 1 for any text."""
+    return (len(text) + 3) // 4 if text else 0
 
 
 def _retry_after_s(exc: Exception) -> float | None:

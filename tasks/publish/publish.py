@@ -47,12 +47,12 @@ from tasks.publish.store import (
     Store,
     file_index,
     manifest_head,
+    next_version,
     parquet_bytes,
     point_latest,
     render_card,
     results_json,
     validation_summary,
-    version_name,
     write_version,
 )
 from tasks.warehouse.db import connect, create_text_macros, sql, transaction
@@ -161,36 +161,38 @@ def publish_preference_set(
     pairs = pairs.drop_columns(["first_version"])
     kto, kto_scenes = _kto_table(con, build, privacy)
     digest = content_hash(pairs, kto)
-    interrupted = store.interrupted(name, digest)
-    if interrupted:
-        # a run died after committing this version but before LATEST: finish its work
-        return _finish_interrupted(con, store, name, interrupted, run_id)
-    latest = store.latest(name)
-    parent = store.manifest(name, latest) if latest else None
-    if parent and parent["content_hash"] == digest:
-        log.info("publish: content unchanged since %s, nothing new", latest)
-        return PublishSummary(
-            "unchanged",
-            latest,
-            store.uri(name, latest),
-            latest,
-            digest,
-            pairs.num_rows,
-            kto.num_rows,
+    with store.publishing(name):  # one writer at a time picks and writes a vNNNN
+        record_committed(con, store, name)
+        interrupted = store.interrupted(name, digest)
+        if interrupted:
+            # a run died after committing this version but before LATEST: finish its work
+            return _finish_interrupted(con, store, name, interrupted, run_id)
+        latest = store.latest(name)
+        parent = store.manifest(name, latest) if latest else None
+        if parent and parent["content_hash"] == digest:
+            log.info("publish: content unchanged since %s, nothing new", latest)
+            return PublishSummary(
+                "unchanged",
+                latest,
+                store.uri(name, latest),
+                latest,
+                digest,
+                pairs.num_rows,
+                kto.num_rows,
+            )
+        report, files = _validate(con, pairs, kto, build, validation, calibration)
+        version = next_version(store, name, report.success, run_id, digest)
+        manifest = _manifest(
+            con, name, version, report.success, latest, parent, run_id, digest, pairs, kto
         )
-    report, files = _validate(con, pairs, kto, build, validation, calibration)
-    version = version_name(store.versions(name), report.success, run_id, digest)
-    manifest = _manifest(
-        con, name, version, report.success, latest, parent, run_id, digest, pairs, kto
-    )
-    manifest["files"] = file_index(files)
-    manifest["validation"] = validation_summary(report)
-    manifest["lineage"]["config_hash"] = config_hash
-    manifest["counts"]["kto_by_scene"] = kto_scenes
-    manifest["composition"] = _composition(con, pairs, compose)
-    files["README.md"] = _card(manifest)
-    target = write_version(store, name, version, files, manifest, report.success, run_id)
-    _record_version(con, name, manifest, target)
+        manifest["files"] = file_index(files)
+        manifest["validation"] = validation_summary(report)
+        manifest["lineage"]["config_hash"] = config_hash
+        manifest["counts"]["kto_by_scene"] = kto_scenes
+        manifest["composition"] = _composition(con, pairs, compose)
+        files["README.md"] = _card(manifest)
+        target = write_version(store, name, version, files, manifest, report.success, run_id)
+        _record_version(con, name, manifest, target)
     summary = PublishSummary(
         manifest["status"],
         version,
@@ -403,6 +405,30 @@ def _counts(table: pa.Table, column: str) -> dict[str, int]:
 
 def _schema(table: pa.Table) -> dict[str, str]:
     return {f.name: str(f.type) for f in table.schema}
+
+
+def record_committed(con: duckdb.DuckDBPyConnection, store: Store, name: str) -> list[str]:
+    """Record the versions this warehouse's runs committed but never recorded.
+
+    A run killed between writing a version and recording it leaves a version that
+    nothing announces: the next run records it here (and the announce step then
+    emits its event). Only versions newer than the newest recorded one, written by a
+    run of this warehouse (its ``run_id`` is in ``runs``), are taken.
+    """
+    rows = con.execute(sql("select_recorded_versions"), {"dataset": name}).fetchall()
+    recorded = {r[0] for r in rows}
+    newest = max((int(v[1:]) for v in recorded), default=0)
+    done = []
+    for version in store.versions(name):
+        if int(version[1:]) <= newest or version in recorded:
+            continue
+        manifest = store.manifest(name, version) or {}
+        ours = con.execute(sql("count_run"), {"run_id": manifest.get("run_id")}).fetchone()[0]
+        if manifest.get("status") == "published" and ours:
+            _record_version(con, name, manifest, store.uri(name, version))
+            done.append(version)
+            log.info("publish: recorded %s, which an interrupted run had committed", version)
+    return done
 
 
 def _finish_interrupted(

@@ -24,11 +24,11 @@ from tasks.publish.store import (
     Store,
     file_index,
     manifest_head,
+    next_version,
     parquet_bytes,
     point_latest,
     results_json,
     validation_summary,
-    version_name,
     write_version,
 )
 from tasks.warehouse.db import sql, transaction
@@ -80,28 +80,29 @@ def publish_set(
         return SetSummary()
     store = Store(root)
     digest = content_hash(table)
-    interrupted = store.interrupted(name, digest)
-    if interrupted:
-        point_latest(store, name, interrupted["version"], run_id)  # a killed run's last step
-    latest = store.latest(name)
-    parent = store.manifest(name, latest) if latest else None
-    if parent and parent["content_hash"] == digest:
-        return SetSummary(
-            "unchanged", latest, store.uri(name, latest), latest, digest, table.num_rows
-        )
-    report = validate(table)
-    version = version_name(store.versions(name), report.success, run_id, digest)
-    files = {data_file: parquet_bytes(table), "validation/results.json": results_json(report)}
-    manifest = {
-        **manifest_head(name, version, report.success, latest, run_id, digest, kind),
-        "rows": table.num_rows,
-        **(extra or {}),
-        "files": file_index(files),
-        "schema": {f.name: str(f.type) for f in table.schema},
-        "validation": validation_summary(report),
-    }
-    files["README.md"] = card(manifest)
-    path = write_version(store, name, version, files, manifest, report.success, run_id)
+    with store.publishing(name):  # one writer at a time picks and writes a vNNNN
+        interrupted = store.interrupted(name, digest)
+        if interrupted:
+            point_latest(store, name, interrupted["version"], run_id)  # a killed run's last step
+        latest = store.latest(name)
+        parent = store.manifest(name, latest) if latest else None
+        if parent and parent["content_hash"] == digest:
+            return SetSummary(
+                "unchanged", latest, store.uri(name, latest), latest, digest, table.num_rows
+            )
+        report = validate(table)
+        version = next_version(store, name, report.success, run_id, digest)
+        files = {data_file: parquet_bytes(table), "validation/results.json": results_json(report)}
+        manifest = {
+            **manifest_head(name, version, report.success, latest, run_id, digest, kind),
+            "rows": table.num_rows,
+            **(extra or {}),
+            "files": file_index(files),
+            "schema": {f.name: str(f.type) for f in table.schema},
+            "validation": validation_summary(report),
+        }
+        files["README.md"] = card(manifest)
+        path = write_version(store, name, version, files, manifest, report.success, run_id)
     _record_set(con, kind, manifest, path)
     log.info("%s %s: %s %s (%d rows)", kind, name, manifest["status"], version, table.num_rows)
     return SetSummary(

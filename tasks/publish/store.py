@@ -9,17 +9,26 @@ A set lives on a local path or ``s3://`` (pyarrow's filesystems)::
 :func:`write_version` is the one writer: locally a version is written under a
 temporary name and renamed into place; on object storage, where there is no
 rename, ``manifest.json`` is written last and readers only trust a version that
-has one. ``LATEST`` moves only after the version is complete. Each kind of set
+has one. ``LATEST`` moves only after the version is complete. A committed version
+(one with a manifest) is never deleted or rewritten, and two writers never take
+the same ``vNNNN``: locally they take turns on a lock file (``<name>/.publish.lock``,
+``fcntl``); on ``s3://`` each claims its number with a conditional create
+(``<name>/.claims/vNNNN``, ``If-None-Match: *``). Only a definite "not found"
+counts as absent; any other read error stops the publish. Each kind of set
 supplies its files, its manifest fields and its card template
 (``tasks/publish/cards/<kind>.md``, rendered by :func:`render_card`).
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import io
 import json
+import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -64,11 +73,76 @@ class Store:
             out.write(data)
 
     def read(self, path: str) -> bytes | None:
+        """The file's bytes, or None only when it definitely does not exist.
+
+        Raises:
+            PublishError: It exists but cannot be read (permissions, a transient
+                object-storage error, ...): never taken for "absent".
+        """
         try:
             with self.fs.open_input_stream(path) as f:
                 return f.read()
-        except (FileNotFoundError, OSError):
+        except FileNotFoundError:
             return None
+        except OSError as exc:
+            try:
+                missing = self.fs.get_file_info(path).type == pafs.FileType.NotFound
+            except OSError:
+                missing = False
+            if missing:
+                return None
+            raise PublishError(f"cannot read {path}: {exc}") from exc
+
+    @contextmanager
+    def publishing(self, name: str) -> Iterator[None]:
+        """Hold ``name``'s publish lock while a version number is chosen and written.
+
+        Locally an exclusive ``fcntl`` lock on ``<name>/.publish.lock`` (released when the
+        process dies); on object storage nothing: :meth:`claim` makes numbers unique.
+        """
+        if not self.local:
+            yield
+            return
+        folder = Path(self.path(name))
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(folder / ".publish.lock", "a+") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def claim(self, name: str, version: str, digest: str) -> bool:
+        """Claim ``version`` of ``name`` for content ``digest`` on object storage.
+
+        A conditional create (``If-None-Match: *``) of ``<name>/.claims/<version>``: of
+        two writers only one gets it. A claim with the same content is taken again (a
+        killed run's retry). Locally every number is free to the lock holder.
+
+        Raises:
+            PublishError: boto3 is missing or the claim cannot be written.
+        """
+        if self.local:
+            return True
+        try:
+            import boto3
+            from botocore.exceptions import ClientError
+        except ImportError:
+            raise PublishError(
+                "publishing to s3:// claims each version with a conditional create, which "
+                "needs boto3: pip install 'badcase-loop[s3]'"
+            ) from None
+        bucket, _, prefix = self.base.partition("/")
+        key = "/".join(p for p in (prefix, name, ".claims", version) if p)
+        client = boto3.client("s3", endpoint_url=os.environ.get("AWS_ENDPOINT_URL") or None)
+        try:
+            client.put_object(Bucket=bucket, Key=key, Body=digest.encode(), IfNoneMatch="*")
+            return True
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") not in ("PreconditionFailed", "412"):
+                raise PublishError(f"cannot claim {self.uri(name, version)}: {exc}") from exc
+        held = client.get_object(Bucket=bucket, Key=key)["Body"].read().decode()
+        return held == digest and self.manifest(name, version) is None
 
     def versions(self, name: str) -> list[str]:
         """Committed versions (those with a manifest), oldest first."""
@@ -112,6 +186,18 @@ def version_name(versions: list[str], valid: bool, run_id: str, digest: str) -> 
     """The next ``vNNNN`` after the committed ``versions``, or a quarantine name."""
     number = int(versions[-1][1:]) + 1 if versions else 1
     return f"v{number:04d}" if valid else f"q-{run_id[:8]}-{digest[:8]}"
+
+
+def next_version(store: Store, name: str, valid: bool, run_id: str, digest: str) -> str:
+    """The version this content gets: the next free ``vNNNN`` (claimed on object
+    storage), or a quarantine name. Call it inside :meth:`Store.publishing`."""
+    version = version_name(store.versions(name), valid, run_id, digest)
+    if not valid:
+        return version
+    number = int(version[1:])
+    while not store.claim(name, f"v{number:04d}", digest):
+        number += 1
+    return f"v{number:04d}"
 
 
 def results_json(report) -> bytes:
@@ -232,6 +318,13 @@ def point_latest(store: Store, name: str, version: str, run_id: str) -> None:
 
 
 def _remove_remnant(store: Store, path: str) -> None:
-    """Delete what a killed run left at a version's place (no manifest: never visible)."""
-    if store.fs.get_file_info(path).type != pafs.FileType.NotFound:
-        store.fs.delete_dir(path)
+    """Delete what a killed run left at a version's place (no manifest: never visible).
+
+    Raises:
+        PublishError: A committed version (with a manifest) is there: never rewritten.
+    """
+    if store.fs.get_file_info(path).type == pafs.FileType.NotFound:
+        return
+    if store.read(f"{path}/manifest.json") is not None:
+        raise PublishError(f"{path} is already committed: a published version is never rewritten")
+    store.fs.delete_dir(path)

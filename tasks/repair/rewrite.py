@@ -35,6 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tasks.judge.pairwise import compare
 from tasks.llm.client import BudgetExhausted, LLMCallFailed, LLMClient, LLMSettings, resolve_llm
+from tasks.llm.spend import load_spend, record_spend
 from tasks.mine.rules import RuleSettings, find_rule_failures
 from tasks.publish.redact import PrivacySettings, redactor
 from tasks.repair.rewriter import prompt_version, rewrite_answer
@@ -83,6 +84,9 @@ class RewriteSettings(BaseModel):
     enabled: bool = Field(True, description="Use the LLM rewriter when an LLM is configured.")
     cluster_guidance: bool = Field(
         True, description="Let one chosen repair's pattern guide the rest of its cluster."
+    )
+    max_items: int = Field(
+        2000, ge=0, description="Most cases rewritten per run (the rest wait for the next)."
     )
 
 
@@ -325,7 +329,10 @@ async def _rewrite_with_llm(
     progress: Callable[[int, int], None] | None,
 ) -> list[dict]:
     model, version = llm.target.model, prompt_version()
-    cur = con.execute(sql("select_rewrite_todo"), {"model": model, "prompt_version": version})
+    cur = con.execute(
+        sql("select_rewrite_todo"),
+        {"model": model, "prompt_version": version, "max_items": settings.max_items},
+    )
     items = [_Item(*row) for row in cur.fetchall()]
     clusters: dict[str | None, list[_Item]] = defaultdict(list)
     for item in items:
@@ -391,6 +398,10 @@ def rewrite_bad_cases_task(
                 return await rewrite_bad_cases(con, None, run_id, settings, rules)
             progress = progress_artifact("rewrite-progress", "LLM rewriter: cases repaired")
             async with LLMClient(target, llm_settings, redactor(privacy)) as llm:
-                return await rewrite_bad_cases(con, llm, run_id, settings, rules, progress)
+                load_spend(con, llm)  # the endpoint's rolling 24-hour ceiling
+                try:
+                    return await rewrite_bad_cases(con, llm, run_id, settings, rules, progress)
+                finally:
+                    record_spend(con, llm, run_id, "rewrite-bad-cases")
 
     return asyncio.run(go())

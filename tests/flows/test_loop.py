@@ -96,6 +96,7 @@ def test_with_an_llm_the_judge_stage_runs_as_one_task(prefect_server, config, mo
             "build-preference-pairs",
             "compose-preference-set",
             "publish-preference-set",
+            "announce-published-versions",
             "publish-eval-set",
             "compute-trends",
             "finish-run",

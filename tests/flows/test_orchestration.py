@@ -14,7 +14,7 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
 
 from deployments.serve import build_deployments
-from flows.config import LoopConfig, OrchestrationSettings
+from flows.config import SERVED_CONFIG_ENV, LoopConfig, OrchestrationSettings
 from flows.loop import bad_case_loop
 from flows.train import train_on_preference_set
 from flows.watch import watch_landing
@@ -141,17 +141,17 @@ def test_publishing_emits_the_event_and_training_takes_it(prefect_server, config
     )
     assert payload["content_hash"] == summary.publish.content_hash
     assert event["resource"]["prefect.resource.id"] == "badcase.dataset.badcase-preferences"
+    monkeypatch.setenv(SERVED_CONFIG_ENV, config.model_dump_json())
     dry = train_on_preference_set(payload["path"], payload["version"])
     assert (dry.pairs, dry.command) == (summary.publish.pairs, None)
     marker = Path(config.warehouse).parent / "trained.txt"
     command = sys.executable + f" -c \"open('{marker}', 'w').write('{{data}}')\""
-    ran = train_on_preference_set(
-        payload["path"],
-        payload["version"],
-        command,
-        candidate_base_url="http://127.0.0.1:8000/v1",
-        candidate_model="policy-{version}",
-    )
+    # the command and the candidate's endpoint come from the served configuration only
+    config.orchestration.training_command = command
+    config.orchestration.candidate_base_url = "http://127.0.0.1:8000/v1"
+    config.orchestration.candidate_model = "policy-{version}"
+    monkeypatch.setenv(SERVED_CONFIG_ENV, config.model_dump_json())
+    ran = train_on_preference_set(payload["path"], payload["version"])
     assert ran.returncode == 0
     assert marker.read_text() == f"{payload['path']}/data/train-00000-of-00001.parquet"
     # the trained model is announced for evaluate-candidate/on-trained
@@ -159,7 +159,7 @@ def test_publishing_emits_the_event_and_training_takes_it(prefect_server, config
     assert trained["payload"]["model"] == "policy-v0001"
     assert trained["payload"]["base_url"] == "http://127.0.0.1:8000/v1"
     with pytest.raises(BadcaseError, match=r"no manifest\.json"):
-        train_on_preference_set(str(Path(config.datasets) / "nowhere"))
+        train_on_preference_set(str(Path(config.datasets) / "badcase-preferences" / "v0099"))
 
 
 HOLD = """
@@ -250,3 +250,34 @@ def test_a_run_started_during_another_is_refused(prefect_server, config, tmp_pat
         ("completed", 1)
     ]
     con.close()
+
+
+def test_the_event_goes_out_right_after_the_commit(prefect_server, config, monkeypatch):
+    """A stage after publishing (the eval set) fails: the version is still announced, and
+    the next run does not announce it again."""
+    import flows.loop as loop_module
+    from tests.llm_server import LLMServer, sound_llm
+
+    def eval_set_fails(*args, **kwargs):
+        raise RuntimeError("the eval-set stage failed")
+
+    monkeypatch.setattr(loop_module, "publish_eval_set_task", eval_set_fails)
+    with LLMServer(sound_llm) as server:
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        config.validation.max_llm_source_share = 1.0
+        with pytest.raises(RuntimeError, match="eval-set stage failed"):
+            bad_case_loop(config)
+        monkeypatch.undo()
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        again = bad_case_loop(config)
+    assert again.publish.status == "unchanged"
+    con = duckdb.connect(config.warehouse, read_only=True)
+    announced = con.execute("SELECT version FROM published_announcements").fetchall()
+    con.close()
+    assert announced == [("v0001",)]
+    events = _events("badcase.dataset.published", lambda e: e["payload"]["version"] == "v0001")
+    assert [e["payload"]["path"] for e in events] == [
+        str(Path(config.datasets) / "badcase-preferences" / "v0001")
+    ] or len(events) == 1

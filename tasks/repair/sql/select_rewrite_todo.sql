@@ -30,4 +30,5 @@ JOIN interactions i ON i.interaction_id = r.interaction_id
 LEFT JOIN guide g ON g.cluster_id = r.cluster_id
 LEFT JOIN llm_eval e ON e.interaction_id = r.interaction_id
 WHERE r.route = 'llm_rewrite' AND r.case_id NOT IN (SELECT case_id FROM settled)
-ORDER BY r.cluster_id, b.priority DESC NULLS LAST, r.case_id;
+ORDER BY r.cluster_id, b.priority DESC NULLS LAST, r.case_id
+LIMIT $max_items;
