@@ -330,7 +330,7 @@ def _review(args: argparse.Namespace) -> int:
     with closing(connect(config.warehouse)) as con:
         if args.review_command == "export":
             try:
-                summary = export_review(con, args.out, tuple(args.kind or KINDS))
+                summary = export_review(con, args.out, tuple(args.kind or KINDS), config.privacy)
             except OSError as exc:
                 return _error(f"cannot write {args.out}: {exc}")
             kinds = ", ".join(f"{k} {n}" for k, n in summary.by_kind.items()) or "none pending"
