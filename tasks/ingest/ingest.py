@@ -42,6 +42,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tasks.errors import LandingError
 from tasks.ingest.landing import KINDS, is_remote, list_remote, mirror_landing, no_log_folders
+from tasks.publish.redact import Redactor
 from tasks.warehouse.db import connect, sql, transaction
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,11 @@ class IngestSettings(BaseModel):
     )
     quarantine_raw_chars: int = Field(
         default=2_000, ge=0, description="How much of a quarantined record's raw text to keep."
+    )
+    redact_quarantined_raw: bool = Field(
+        default=True,
+        description="Redact PII in the raw text kept with a quarantined record (before it "
+        "is cut to quarantine_raw_chars).",
     )
     batch_bytes: int = Field(
         default=1 << 30,
@@ -377,49 +383,10 @@ def ingest_logs(
     known = {
         row[0]: row for row in con.execute(sql("select_ingested_files")).fetchall()
     }  # path -> (path, size, mtime, sha256, status)
-    sha_of_ingested = {row[3]: row[0] for row in known.values() if row[4] == "ingested"}
-    # A file is hashed before it is read only when its size says it might be a copy
-    # or an unchanged file; otherwise it is hashed on a worker thread while DuckDB
-    # reads it (hashlib releases the GIL).
-    sizes = Counter(f.size_bytes for f in files)
-    known_sizes = {row[1] for row in known.values()}
-
-    todo: list[tuple[LandedFile, Digest, bool]] = []  # (file, sha256, changed)
-    unchanged = duplicate = 0
-    quarantined: dict[str, _FileResult] = {}
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256") as hasher:
-        for f in files:
-            prev = known.get(f.path)
-            if prev and prev[1] == f.size_bytes and prev[2] == f.mtime:
-                unchanged += 1
-                continue
-            problem = _problem(f, settings)
-            if problem is None and (f.size_bytes not in known_sizes and sizes[f.size_bytes] == 1):
-                todo.append((f, hasher.submit(file_sha256, f.path), prev is not None))
-                continue
-            try:
-                digest = "" if problem else file_sha256(f.path)
-            except OSError as exc:
-                problem = ("unreadable_file", f"cannot be read: {exc.strerror or exc}")
-            if problem:
-                log.warning("%s is quarantined: %s", f.path, problem[1])
-                quarantined[f.path] = _quarantine_file(
-                    con, _SPECS[f.kind], f, "", prev is not None, run_id, *problem
-                )
-                todo.append((f, "", prev is not None))
-                continue
-            if prev and prev[3] == digest:
-                con.execute(sql("update_ingested_file_mtime"), {"path": f.path, "mtime": f.mtime})
-                unchanged += 1
-                continue
-            twin = sha_of_ingested.get(digest)
-            if prev is None and twin is not None:
-                log.info("%s has the same bytes as %s: not read again", f.path, twin)
-                _record_file(con, f, digest, run_id, _FileResult("duplicate_file"))
-                duplicate += 1
-                continue
-            sha_of_ingested.setdefault(digest, f.path)
-            todo.append((f, digest, prev is not None))
+        todo, quarantined, unchanged, duplicate = _triage(
+            con, files, known, run_id, settings, hasher
+        )
         work = [item for item in todo if item[0].path not in quarantined]
         results = {**quarantined, **_ingest_files(con, work, run_id, settings)}
     summary = _summarise(con, run_id, files, ignored, todo, results, unchanged, duplicate)
@@ -435,6 +402,60 @@ def ingest_logs(
         summary.files_unchanged,
     )
     return summary
+
+
+def _triage(
+    con: duckdb.DuckDBPyConnection,
+    files: list[LandedFile],
+    known: dict,
+    run_id: str,
+    settings: IngestSettings,
+    hasher: ThreadPoolExecutor,
+) -> tuple[list[tuple[LandedFile, Digest, bool]], dict[str, _FileResult], int, int]:
+    """Which files to read (``(file, sha256, changed)``), which were quarantined unread,
+    and how many are unchanged or byte-identical copies."""
+    sha_of_ingested = {row[3]: row[0] for row in known.values() if row[4] == "ingested"}
+    # A file is hashed before it is read only when its size says it might be a copy
+    # or an unchanged file; otherwise it is hashed on a worker thread while DuckDB
+    # reads it (hashlib releases the GIL).
+    sizes = Counter(f.size_bytes for f in files)
+    known_sizes = {row[1] for row in known.values()}
+    todo: list[tuple[LandedFile, Digest, bool]] = []  # (file, sha256, changed)
+    unchanged = duplicate = 0
+    quarantined: dict[str, _FileResult] = {}
+    for f in files:
+        prev = known.get(f.path)
+        if prev and prev[1] == f.size_bytes and prev[2] == f.mtime:
+            unchanged += 1
+            continue
+        problem = _problem(f, settings)
+        if problem is None and (f.size_bytes not in known_sizes and sizes[f.size_bytes] == 1):
+            todo.append((f, hasher.submit(file_sha256, f.path), prev is not None))
+            continue
+        try:
+            digest = "" if problem else file_sha256(f.path)
+        except OSError as exc:
+            problem = ("unreadable_file", f"cannot be read: {exc.strerror or exc}")
+        if problem:
+            log.warning("%s is quarantined: %s", f.path, problem[1])
+            quarantined[f.path] = _quarantine_file(
+                con, _SPECS[f.kind], f, "", prev is not None, run_id, *problem
+            )
+            todo.append((f, "", prev is not None))
+            continue
+        if prev and prev[3] == digest:
+            con.execute(sql("update_ingested_file_mtime"), {"path": f.path, "mtime": f.mtime})
+            unchanged += 1
+            continue
+        twin = sha_of_ingested.get(digest)
+        if prev is None and twin is not None:
+            log.info("%s has the same bytes as %s: not read again", f.path, twin)
+            _record_file(con, f, digest, run_id, _FileResult("duplicate_file"))
+            duplicate += 1
+            continue
+        sha_of_ingested.setdefault(digest, f.path)
+        todo.append((f, digest, prev is not None))
+    return todo, quarantined, unchanged, duplicate
 
 
 def _summarise(
@@ -663,8 +684,10 @@ def _ingest_careful(
         con.execute(sql("insert_staged_rows", **ident))
         con.execute(
             sql("insert_staged_quarantine", **ident),
-            {"run_id": run_id, "kind": f.kind, "raw_chars": settings.quarantine_raw_chars},
+            # a margin, so that a value cut at the limit is still whole when redacted
+            {"run_id": run_id, "kind": f.kind, "raw_chars": settings.quarantine_raw_chars + 256},
         )
+        _finish_quarantined_raw(con, f.path, settings)
         row = con.execute(sql("count_staged_rows")).fetchone()
         result = (
             _FileResult("ingested", "careful", *row[1:])
@@ -675,6 +698,20 @@ def _ingest_careful(
             _insert_file_quarantine(con, spec, f, run_id, "empty_file", "no records")
         _record_file(con, f, digest, run_id, result)
     return result
+
+
+def _finish_quarantined_raw(
+    con: duckdb.DuckDBPyConnection, path: str, settings: IngestSettings
+) -> None:
+    """Redact the raw text kept with a file's quarantined records, then cut it to size."""
+    redact = Redactor() if settings.redact_quarantined_raw else None
+    updates = []
+    for rowid, raw in con.execute(sql("select_quarantined_raw"), {"path": path}).fetchall():
+        kept = (redact(raw) if redact else raw)[: settings.quarantine_raw_chars]
+        if kept != raw:
+            updates.append([kept, rowid])
+    if updates:
+        con.executemany(sql("update_quarantined_raw"), updates)
 
 
 def _quarantine_file(

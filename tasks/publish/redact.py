@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TypeVar
 
+import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field
 
 T = TypeVar("T")
@@ -215,6 +216,23 @@ class Redactor:
             {**m, "content": self.data(m["content"])} if "content" in m else dict(m)
             for m in messages
         ]
+
+
+def redact_table(
+    table: pa.Table, redact: Redactor, columns: Iterable[str] | None = None
+) -> pa.Table:
+    """``table`` with the text of ``columns`` redacted (strings, and strings nested in
+    lists and structs such as chat messages); by default every column but the ids."""
+    names = [
+        c
+        for c in (columns or table.column_names)
+        if c in table.column_names and not c.endswith("_id")
+    ]
+    for name in names:
+        index = table.column_names.index(name)
+        values = redact.data(table.column(name).to_pylist())
+        table = table.set_column(index, table.field(name), pa.array(values, table.field(name).type))
+    return table
 
 
 def find_pii(text: str | None, kinds: Iterable[str] = KINDS) -> list[str]:

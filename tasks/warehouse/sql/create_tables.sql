@@ -335,3 +335,15 @@ CREATE TABLE IF NOT EXISTS rl_samples (
     error       VARCHAR,
     created_at  TIMESTAMPTZ NOT NULL
 );
+
+-- One row per deletion request (`badcase-loop forget`): what it removed, which pairs it
+-- withdrew and which written versions still held them when it ran.
+CREATE TABLE IF NOT EXISTS forget_requests (
+    request_id      VARCHAR NOT NULL,
+    user_id         VARCHAR,
+    conversation_id VARCHAR,
+    requested_at    TIMESTAMPTZ NOT NULL,
+    rows_deleted    JSON NOT NULL,        -- table -> rows deleted
+    pairs_withdrawn VARCHAR[] NOT NULL,   -- pair ids now excluded as 'forgotten'
+    still_in        JSON NOT NULL         -- [{name, version, status, path, pairs, cases}]
+);

@@ -127,3 +127,16 @@ def test_a_remote_key_with_dot_dot_is_never_written_outside_the_mirror(tmp_path,
     assert (root / "interactions" / DAY / "a.jsonl").exists()
     written = [p for p in tmp_path.rglob("escaped.jsonl")]
     assert written == []
+
+
+def test_quarantined_raw_text_is_redacted_and_still_capped(con, tmp_path):
+    landing = _landing(tmp_path)
+    bad = (
+        b'{"interaction_id": "x", "note": "mail ann@corp.com or call +1 415 555 2671", '
+        + b"x" * 5000
+    )
+    (landing / "interactions" / DAY / "broken.jsonl").write_bytes(_record("ok") + bad + b"\n")
+    ingest_logs(con, landing, "r1", IngestSettings(quarantine_raw_chars=100))
+    (raw,) = con.execute("SELECT raw FROM quarantine").fetchone()
+    assert "ann@corp.com" not in raw and "555 2671" not in raw
+    assert "[EMAIL]" in raw and "[PHONE]" in raw and len(raw) == 100

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from pathlib import Path
 
 import pytest
 
@@ -192,17 +193,18 @@ def _set_answer(con, text: str) -> None:
 def test_exports_carry_no_pii_and_no_spreadsheet_formula(queued, tmp_path):
     _set_answer(queued, '=HYPERLINK("http://x","mail ann@corp.com")')
     queued.execute("UPDATE review_queue SET draft = '@SUM(1) call +1 415 555 2671'")
-    summary, rows = _export(queued, tmp_path)
+    summary, _ = _export(queued, tmp_path)
     files = [summary.jsonl, summary.csv, summary.label_studio]
-    text = "".join(open(f, encoding="utf-8").read() for f in files)
+    text = "".join(Path(f).read_text(encoding="utf-8") for f in files)
     assert "ann@corp.com" not in text and "555 2671" not in text and "[EMAIL]" in text
-    cells = [c for r in csv.DictReader(open(summary.csv, encoding="utf-8")) for c in r.values()]
+    lines = Path(summary.csv).read_text(encoding="utf-8").splitlines(keepends=True)
+    cells = [c for r in csv.DictReader(lines) for c in r.values()]
     assert all(not c.startswith(("=", "+", "-", "@")) for c in cells)
     assert any(c.startswith("'=HYPERLINK") for c in cells)
 
 
 def test_a_csv_field_over_128_kib_imports(queued, tmp_path):
-    summary, rows = _export(queued, tmp_path)
+    _, rows = _export(queued, tmp_path)
     rows = _complete(rows)
     expert = next(r for r in rows if r["kind"] == "expert_repair")
     expert["rewrite"] = "A long, careful repair. " * 8000  # ~190 KB
