@@ -289,6 +289,35 @@ def bench_loop(interactions: int, latency: float = 0.2, concurrency: int = 16) -
     return "\n".join(lines)
 
 
+def bench_pii() -> str:
+    r = _measure("--per-kind", "5", module="benchmarks.pii")
+    lines = [
+        f"{r['planted']:,} planted values (`benchmarks/pii.py`: 5 of each kind, each in every "
+        "position), judged by the rubric judge through a redacting client against the "
+        "loopback server (what the server received is checked), and redacted as the pair "
+        "builder stores and publishes them. A value counts as leaked when it, or its digits, "
+        "survive.",
+        "",
+        "| kind | recall sent to the LLM | recall published |",
+        "|---|---:|---:|",
+        *[
+            f"| {k} | {v:.3f} | {r['published']['by_kind'][k]:.3f} |"
+            for k, v in r["sent_to_llm"]["by_kind"].items()
+        ],
+        f"| **all** | **{r['sent_to_llm']['recall']:.3f}** | **{r['published']['recall']:.3f}** |",
+        "",
+        "Positions: " + ", ".join(r["sent_to_llm"]["by_position"]) + ". Ordinary texts changed: "
+        f"{len(r['benign_changed'])} of {r['benign_texts']}; target recall ≥ 0.99: "
+        + (
+            "met"
+            if min(r["sent_to_llm"]["recall"], r["published"]["recall"]) >= 0.99
+            else "NOT met"
+        )
+        + ".",
+    ]
+    return "\n".join(lines)
+
+
 SECTIONS = {
     "ingest": "Ingest",
     "mining": "Signals, rule judges and mining",
@@ -297,6 +326,7 @@ SECTIONS = {
     # written by `python -m benchmarks.judge_yield` (its own command), kept here
     "judge_yield": "LLM judge yield",
     "loop": "The whole loop",
+    "pii": "Planted PII recall",
 }
 
 
@@ -414,6 +444,8 @@ def main() -> None:
             f"## The whole loop: {size} interactions, LLM at fixed latency\n\n{stamp}\n\n"
             + bench_loop(args.interactions)
         )
+    if "pii" in only:
+        fresh["pii"] = f"## Planted PII recall\n\n{stamp}\n\n" + bench_pii()
     report = _merge(REPORT.read_text() if REPORT.exists() else "", fresh)
     REPORT.write_text(report)
     print(report)

@@ -22,8 +22,8 @@ from pathlib import Path
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field
 
+from expectations.pii_check import has_pii
 from tasks.publish.cues import CUES, cue_votes
-from tasks.publish.redact import find_pii
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +115,7 @@ def rule_columns(pairs: pa.Table) -> list[dict]:
         )
         r["chosen_differs"] = chosen.strip() != rejected.strip()
         r["tags_balanced"] = all(tags[t] == 2 * opened[t] for t in tags)
-        r["pii_found"] = bool(find_pii(prompt + "\n" + chosen + "\n" + rejected))
+        r["pii_found"] = bool(has_pii(prompt + "\n" + chosen + "\n" + rejected))
         r["chosen_longer"] = len(chosen) > len(rejected)
         r["length_ratio"] = len(chosen) / max(len(rejected), 1)
         r["scene_share"] = scenes[r["scene"]] / len(rows)
@@ -285,7 +285,7 @@ def validate_eval_set(items: pa.Table, in_training: list[bool]) -> ValidationRep
     for r, leaked in zip(rows, in_training, strict=True):
         prompt = " ".join(m["content"] or "" for m in r["prompt"])
         r["reference_differs"] = (r["reference"] or "").strip() != (r["original"] or "").strip()
-        r["pii_found"] = bool(find_pii(f"{prompt}\n{r['reference']}\n{r['original']}"))
+        r["pii_found"] = bool(has_pii(f"{prompt}\n{r['reference']}\n{r['original']}"))
         r["in_training"] = leaked
 
     def suite():
@@ -318,7 +318,7 @@ def validate_rl_prompt_set(prompts: pa.Table, band: tuple[float, float]) -> Vali
         r["in_order"] = r["rank"] == i + 1 and (
             i == 0 or rows[i - 1]["pass_rate"] >= r["pass_rate"]
         )
-        r["pii_found"] = bool(find_pii(" ".join(m["content"] or "" for m in r["prompt"])))
+        r["pii_found"] = bool(has_pii(" ".join(m["content"] or "" for m in r["prompt"])))
 
     def suite():
         suite = gx.ExpectationSuite(name="rl_prompts")
@@ -352,7 +352,7 @@ def _kto_rows(kto: pa.Table) -> list[dict]:
     rows = kto.to_pylist()
     for r in rows:
         text = " ".join(m["content"] or "" for m in (r["prompt"] or []) + (r["completion"] or []))
-        r["pii_found"] = bool(find_pii(text))
+        r["pii_found"] = bool(has_pii(text))
     return rows
 
 

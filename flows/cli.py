@@ -64,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_review_parser(sub)
     _add_serve_parser(sub)
+    _add_forget_parser(sub)
     _add_model_parsers(sub)
     _add_sources_parser(sub)
     _add_warehouse_parser(sub)
@@ -87,6 +88,49 @@ def _add_review_parser(sub: argparse._SubParsersAction) -> None:
     for action in (export, imp):
         action.add_argument("--warehouse", help="DuckDB warehouse file")
         action.add_argument("--config", help="TOML config file (flags override it)")
+
+
+def _add_forget_parser(sub: argparse._SubParsersAction) -> None:
+    forget = sub.add_parser(
+        "forget",
+        help="a deletion request: remove a user's or a conversation's data from the "
+        "warehouse, withdraw their pairs, list the written versions that still hold them",
+    )
+    who = forget.add_mutually_exclusive_group(required=True)
+    who.add_argument("--user-id", help="forget everything of this user")
+    who.add_argument("--conversation-id", help="forget this conversation")
+    forget.add_argument("--warehouse", help="DuckDB warehouse file")
+    forget.add_argument("--datasets", help="datasets root whose versions are checked too")
+    forget.add_argument("--config", help="TOML config file (flags override it)")
+
+
+def _forget(args: argparse.Namespace) -> int:
+    from contextlib import closing
+
+    from flows.config import load_config
+    from tasks.warehouse.db import connect, run_lock
+    from tasks.warehouse.forget import forget
+
+    config = load_config(args.config, warehouse=args.warehouse, datasets=args.datasets)
+    warehouse = str(Path(config.warehouse).expanduser().resolve())
+    if not Path(warehouse).exists():
+        return _error(f"no warehouse at {warehouse}: nothing to forget")
+    with run_lock(warehouse, "forget", 0), closing(connect(warehouse)) as con:
+        summary = forget(con, args.user_id, args.conversation_id, config.datasets)
+    who = f"user {args.user_id}" if args.user_id else f"conversation {args.conversation_id}"
+    rows = ", ".join(f"{t} {n}" for t, n in summary.rows_deleted.items()) or "none found"
+    _say(f"forget {who} ({summary.request_id}): deleted {summary.total} rows ({rows})")
+    _say(
+        f"  withdrew {len(summary.pairs_withdrawn)} preference pairs (the next version drops them)"
+    )
+    for v in summary.still_in:
+        held = f"{len(v.get('pairs', []))} pairs, {len(v.get('cases', []))} cases"
+        if "pairs" not in v:
+            held = "could not be read: check it by hand"
+        _say(f"  still in {v['name']}/{v['version']} ({v['status']}, {held}): {v['path']}")
+    if summary.still_in:
+        _say("  retract those versions (a committed version is never rewritten)")
+    return EXIT_OK
 
 
 def _add_serve_parser(sub: argparse._SubParsersAction) -> None:
@@ -210,6 +254,8 @@ def main(argv: list[str] | None = None) -> int:
             return _rl_prompts(args)
         if args.command == "warehouse":
             return _warehouse(args)
+        if args.command == "forget":
+            return _forget(args)
         return _schema(args)
     except BadcaseError as exc:
         return _error(str(exc))
@@ -357,7 +403,7 @@ def _review(args: argparse.Namespace) -> int:
     with closing(connect(config.warehouse)) as con:
         if args.review_command == "export":
             try:
-                summary = export_review(con, args.out, tuple(args.kind or KINDS))
+                summary = export_review(con, args.out, tuple(args.kind or KINDS), config.privacy)
             except OSError as exc:
                 return _error(f"cannot write {args.out}: {exc}")
             kinds = ", ".join(f"{k} {n}" for k, n in summary.by_kind.items()) or "none pending"

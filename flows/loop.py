@@ -17,7 +17,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.runtime import flow_run
 
 from flows.config import LoopConfig, check_pinned, served_config
-from flows.report import RunReport, render_trends
+from flows.report import RunReport, render_trends, shown_clusters
 from flows.runners import llm_stage_runner
 from tasks.ingest.ingest import IngestSummary, ingest_logs_task
 from tasks.ingest.landing import is_remote
@@ -270,7 +270,8 @@ def _create_artifacts(summary: LoopSummary, config: LoopConfig) -> None:
     )
     create_table_artifact(
         key="top-bad-case-clusters",
-        table=mining.top_clusters or [{"cluster_id": "(no bad cases yet)"}],
+        table=shown_clusters(mining.top_clusters, config.privacy)
+        or [{"cluster_id": "(no bad cases yet)"}],
         description="Bad-case clusters by priority: scene, size, example request, "
         "dominant signals.",
     )

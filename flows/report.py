@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from tasks.publish.redact import PrivacySettings, redactor
+
 if TYPE_CHECKING:
     from flows.config import LoopConfig
     from flows.loop import LoopSummary
@@ -20,6 +22,21 @@ if TYPE_CHECKING:
 def _pairs(counts: dict, empty: str = "none") -> str:
     """``a 1, b 2`` from a mapping of counts (``empty`` when there is none)."""
     return ", ".join(f"{k} {n}" for k, n in counts.items()) or empty
+
+
+def shown_clusters(clusters: list[dict], privacy: PrivacySettings | None) -> list[dict]:
+    """Top clusters as they may leave the warehouse (artifact, CLI): example requests
+    redacted (``privacy``; on by default)."""
+    redact = redactor(privacy)
+    return [
+        {
+            **c,
+            "example_request": str(
+                redact(c.get("example_request")) if redact else c.get("example_request")
+            ),
+        }
+        for c in clusters
+    ]
 
 
 @dataclass(frozen=True)
@@ -35,13 +52,19 @@ class RunReport:
     summary: LoopSummary
     landing: str | None = None
     config_hash: str | None = None
+    privacy: PrivacySettings | None = None  # the example requests shown are redacted
 
     @classmethod
     def from_summary(cls, summary: LoopSummary, config: LoopConfig | None = None) -> RunReport:
         """The report of ``summary``; ``config`` adds the landing root and config hash."""
         if config is None:
             return cls(summary)
-        return cls(summary, config.landing, config.config_hash())
+        return cls(summary, config.landing, config.config_hash(), config.privacy)
+
+    def _example(self, cluster: dict, chars: int) -> str:
+        """A cluster's example request as shown: redacted first, then shortened."""
+        shown = shown_clusters([cluster], self.privacy)[0]["example_request"]
+        return " ".join(str(shown).split())[:chars]
 
     # -- markdown (the Prefect artifact) ------------------------------------------------
 
@@ -268,7 +291,7 @@ class RunReport:
             "|---|---|---:|---:|---|",
         ]
         for c in mine.top_clusters[:5]:
-            example = " ".join(str(c["example_request"]).split()).replace("|", "\\|")[:80]
+            example = self._example(c, 80).replace("|", "\\|")
             lines.append(
                 f"| `{c['cluster_id']}` | {_scene(c)} | {c['size']} | {c['priority']} | {example} |"
             )
@@ -285,8 +308,7 @@ class RunReport:
         lines += self._text_repair()
         lines += self._text_outputs()
         for c in s.mining.top_clusters[:3]:
-            example = " ".join(str(c["example_request"]).split())[:70]
-            lines.append(f"  {_scene(c):<8} {c['size']:>6} cases  {example}")
+            lines.append(f"  {_scene(c):<8} {c['size']:>6} cases  {self._example(c, 70)}")
         lines.append(f"warehouse: {s.warehouse}")
         return "\n".join(lines)
 

@@ -20,10 +20,12 @@ reconcile exactly: records read = inserted + duplicates + quarantined.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import logging
 import os
 import re
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -40,6 +42,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tasks.errors import LandingError
 from tasks.ingest.landing import KINDS, is_remote, list_remote, mirror_landing, no_log_folders
+from tasks.publish.redact import Redactor
 from tasks.warehouse.db import connect, sql, transaction
 
 log = logging.getLogger(__name__)
@@ -66,10 +69,21 @@ class IngestSettings(BaseModel):
     quarantine_raw_chars: int = Field(
         default=2_000, ge=0, description="How much of a quarantined record's raw text to keep."
     )
+    redact_quarantined_raw: bool = Field(
+        default=True,
+        description="Redact PII in the raw text kept with a quarantined record (before it "
+        "is cut to quarantine_raw_chars).",
+    )
     batch_bytes: int = Field(
         default=1 << 30,
         gt=0,
         description="Landed bytes read per fast-path transaction.",
+    )
+    max_decompressed_bytes: int = Field(
+        default=16 << 30,
+        gt=0,
+        description="A .jsonl.gz file that inflates to more than this many bytes is "
+        "quarantined as decompressed_too_large (a gzip bomb), unread.",
     )
     landing_cache: str | None = Field(
         default=None,
@@ -116,6 +130,12 @@ class LandedFile:
     dt: date
     size_bytes: int
     mtime: datetime
+    problem: tuple[str, str] | None = None  # (reason, detail): quarantined unread
+
+
+# DuckDB expands these in a path it is given to read (a glob), so a file whose path holds
+# one could read other files, or none.
+_GLOB_CHARS = re.compile(r"[*?\[]")
 
 
 @dataclass(frozen=True)
@@ -210,7 +230,12 @@ def discover_files(landing: str | Path) -> tuple[list[LandedFile], list[tuple[st
     ignored: list[tuple[str, str]] = []
     if is_remote(landing):
         entries: Iterator[tuple[str, Sequence[str], str, Callable]] = (
-            (f.relative.parts[0], f.relative.parts[1:], f.uri, lambda f=f: (f.size_bytes, f.mtime))
+            (
+                f.relative.parts[0],
+                f.relative.parts[1:],
+                f.uri,
+                lambda f=f: (f.size_bytes, f.mtime, None),
+            )
             for f in list_remote(str(landing))
         )
     else:
@@ -220,15 +245,25 @@ def discover_files(landing: str | Path) -> tuple[list[LandedFile], list[tuple[st
         if why:
             ignored.append((path, why))
             continue
-        size, mtime = stat()
-        found.append(LandedFile(path, kind, _format_of(parts[-1]), _dt_of(parts), size, mtime))
+        try:
+            size, mtime, problem = stat()
+        except FileNotFoundError:
+            ignored.append((path, "vanished before it was read"))
+            continue
+        if problem is None and _GLOB_CHARS.search(path):
+            problem = ("unsafe_file_name", "the path holds *, ? or [, which the reader expands")
+        found.append(
+            LandedFile(path, kind, _format_of(parts[-1]), _dt_of(parts), size, mtime, problem)
+        )
     found.sort(key=lambda f: (KINDS.index(f.kind), f.path))
     return found, ignored
 
 
 def _local_entries(root: Path) -> Iterator[tuple[str, Sequence[str], str, Callable]]:
     """``(kind, path below <root>/<kind>/, path, stat)`` for each file of a local root;
-    ``stat()`` gives ``(size, mtime)`` and is only called for files that are read."""
+    ``stat()`` gives ``(size, mtime, problem)`` and is only called for files that are
+    read. A link that leads outside the landing root keeps its own path and gets the
+    problem ``outside_landing_root``: it is quarantined, never followed."""
     if not root.is_dir():
         raise LandingError(f"landing root {root} does not exist or is not a folder")
     if not any((root / kind).is_dir() for kind in KINDS):
@@ -240,13 +275,48 @@ def _local_entries(root: Path) -> Iterator[tuple[str, Sequence[str], str, Callab
         for dirpath, dirnames, filenames in os.walk(base):
             dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_")))
             for name in sorted(filenames):
-                path = Path(dirpath, name).resolve()
-                yield kind, path.relative_to(base.resolve()).parts, str(path), partial(_stat, path)
+                found = Path(dirpath, name)
+                path = found.resolve()
+                try:
+                    parts = path.relative_to(base.resolve()).parts
+                except ValueError:
+                    outside = Path(os.path.abspath(found))
+                    stat = partial(_stat, outside, ("outside_landing_root", f"a link to {path}"))
+                    yield kind, found.relative_to(base).parts, str(outside), stat
+                    continue
+                yield kind, parts, str(path), partial(_stat, path)
 
 
-def _stat(path: Path) -> tuple[int, datetime]:
-    st = path.stat()
-    return st.st_size, datetime.fromtimestamp(st.st_mtime, UTC)
+def _stat(
+    path: Path, problem: tuple[str, str] | None = None
+) -> tuple[int, datetime, tuple[str, str] | None]:
+    st = path.lstat() if problem else path.stat()
+    return st.st_size, datetime.fromtimestamp(st.st_mtime, UTC), problem
+
+
+def _gunzipped_over(path: str, limit: int) -> bool:
+    """Whether a gzip file inflates to more than ``limit`` bytes (read in chunks, never
+    held; a broken file answers False and is left to the reader to quarantine)."""
+    total = 0
+    try:
+        with gzip.open(path, "rb") as fh:
+            while chunk := fh.read(1 << 20):
+                total += len(chunk)
+                if total > limit:
+                    return True
+    except (OSError, EOFError, zlib.error):
+        return False
+    return False
+
+
+def _problem(f: LandedFile, settings: IngestSettings) -> tuple[str, str] | None:
+    """Why a file must be quarantined unread, or None."""
+    if f.problem:
+        return f.problem
+    if f.format == "jsonl.gz" and _gunzipped_over(f.path, settings.max_decompressed_bytes):
+        limit = settings.max_decompressed_bytes
+        return "decompressed_too_large", f"inflates to more than {limit} bytes"
+    return None
 
 
 def _format_of(name: str) -> str:
@@ -313,38 +383,12 @@ def ingest_logs(
     known = {
         row[0]: row for row in con.execute(sql("select_ingested_files")).fetchall()
     }  # path -> (path, size, mtime, sha256, status)
-    sha_of_ingested = {row[3]: row[0] for row in known.values() if row[4] == "ingested"}
-    # A file is hashed before it is read only when its size says it might be a copy
-    # or an unchanged file; otherwise it is hashed on a worker thread while DuckDB
-    # reads it (hashlib releases the GIL).
-    sizes = Counter(f.size_bytes for f in files)
-    known_sizes = {row[1] for row in known.values()}
-
-    todo: list[tuple[LandedFile, Digest, bool]] = []  # (file, sha256, changed)
-    unchanged = duplicate = 0
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256") as hasher:
-        for f in files:
-            prev = known.get(f.path)
-            if prev and prev[1] == f.size_bytes and prev[2] == f.mtime:
-                unchanged += 1
-                continue
-            if f.size_bytes not in known_sizes and sizes[f.size_bytes] == 1:
-                todo.append((f, hasher.submit(file_sha256, f.path), prev is not None))
-                continue
-            digest = file_sha256(f.path)
-            if prev and prev[3] == digest:
-                con.execute(sql("update_ingested_file_mtime"), {"path": f.path, "mtime": f.mtime})
-                unchanged += 1
-                continue
-            twin = sha_of_ingested.get(digest)
-            if prev is None and twin is not None:
-                log.info("%s has the same bytes as %s: not read again", f.path, twin)
-                _record_file(con, f, digest, run_id, _FileResult("duplicate_file"))
-                duplicate += 1
-                continue
-            sha_of_ingested.setdefault(digest, f.path)
-            todo.append((f, digest, prev is not None))
-        results = _ingest_files(con, todo, run_id, settings)
+        todo, quarantined, unchanged, duplicate = _triage(
+            con, files, known, run_id, settings, hasher
+        )
+        work = [item for item in todo if item[0].path not in quarantined]
+        results = {**quarantined, **_ingest_files(con, work, run_id, settings)}
     summary = _summarise(con, run_id, files, ignored, todo, results, unchanged, duplicate)
     log.info(
         "ingest: %d records read, %d inserted, %d duplicates, %d quarantined (%d files new, "
@@ -358,6 +402,60 @@ def ingest_logs(
         summary.files_unchanged,
     )
     return summary
+
+
+def _triage(
+    con: duckdb.DuckDBPyConnection,
+    files: list[LandedFile],
+    known: dict,
+    run_id: str,
+    settings: IngestSettings,
+    hasher: ThreadPoolExecutor,
+) -> tuple[list[tuple[LandedFile, Digest, bool]], dict[str, _FileResult], int, int]:
+    """Which files to read (``(file, sha256, changed)``), which were quarantined unread,
+    and how many are unchanged or byte-identical copies."""
+    sha_of_ingested = {row[3]: row[0] for row in known.values() if row[4] == "ingested"}
+    # A file is hashed before it is read only when its size says it might be a copy
+    # or an unchanged file; otherwise it is hashed on a worker thread while DuckDB
+    # reads it (hashlib releases the GIL).
+    sizes = Counter(f.size_bytes for f in files)
+    known_sizes = {row[1] for row in known.values()}
+    todo: list[tuple[LandedFile, Digest, bool]] = []  # (file, sha256, changed)
+    unchanged = duplicate = 0
+    quarantined: dict[str, _FileResult] = {}
+    for f in files:
+        prev = known.get(f.path)
+        if prev and prev[1] == f.size_bytes and prev[2] == f.mtime:
+            unchanged += 1
+            continue
+        problem = _problem(f, settings)
+        if problem is None and (f.size_bytes not in known_sizes and sizes[f.size_bytes] == 1):
+            todo.append((f, hasher.submit(file_sha256, f.path), prev is not None))
+            continue
+        try:
+            digest = "" if problem else file_sha256(f.path)
+        except OSError as exc:
+            problem = ("unreadable_file", f"cannot be read: {exc.strerror or exc}")
+        if problem:
+            log.warning("%s is quarantined: %s", f.path, problem[1])
+            quarantined[f.path] = _quarantine_file(
+                con, _SPECS[f.kind], f, "", prev is not None, run_id, *problem
+            )
+            todo.append((f, "", prev is not None))
+            continue
+        if prev and prev[3] == digest:
+            con.execute(sql("update_ingested_file_mtime"), {"path": f.path, "mtime": f.mtime})
+            unchanged += 1
+            continue
+        twin = sha_of_ingested.get(digest)
+        if prev is None and twin is not None:
+            log.info("%s has the same bytes as %s: not read again", f.path, twin)
+            _record_file(con, f, digest, run_id, _FileResult("duplicate_file"))
+            duplicate += 1
+            continue
+        sha_of_ingested.setdefault(digest, f.path)
+        todo.append((f, digest, prev is not None))
+    return todo, quarantined, unchanged, duplicate
 
 
 def _summarise(
@@ -430,7 +528,14 @@ def _ingest_files(
 
 
 def _sha(digest: Digest) -> str:
-    return digest if isinstance(digest, str) else digest.result()
+    """The file's sha256; empty when the file vanished or could not be read while hashing
+    (its read fails too, so it is quarantined)."""
+    if isinstance(digest, str):
+        return digest
+    try:
+        return digest.result()
+    except OSError:
+        return ""
 
 
 def _batches(
@@ -579,8 +684,10 @@ def _ingest_careful(
         con.execute(sql("insert_staged_rows", **ident))
         con.execute(
             sql("insert_staged_quarantine", **ident),
-            {"run_id": run_id, "kind": f.kind, "raw_chars": settings.quarantine_raw_chars},
+            # a margin, so that a value cut at the limit is still whole when redacted
+            {"run_id": run_id, "kind": f.kind, "raw_chars": settings.quarantine_raw_chars + 256},
         )
+        _finish_quarantined_raw(con, f.path, settings)
         row = con.execute(sql("count_staged_rows")).fetchone()
         result = (
             _FileResult("ingested", "careful", *row[1:])
@@ -591,6 +698,20 @@ def _ingest_careful(
             _insert_file_quarantine(con, spec, f, run_id, "empty_file", "no records")
         _record_file(con, f, digest, run_id, result)
     return result
+
+
+def _finish_quarantined_raw(
+    con: duckdb.DuckDBPyConnection, path: str, settings: IngestSettings
+) -> None:
+    """Redact the raw text kept with a file's quarantined records, then cut it to size."""
+    redact = Redactor() if settings.redact_quarantined_raw else None
+    updates = []
+    for rowid, raw in con.execute(sql("select_quarantined_raw"), {"path": path}).fetchall():
+        kept = (redact(raw) if redact else raw)[: settings.quarantine_raw_chars]
+        if kept != raw:
+            updates.append([kept, rowid])
+    if updates:
+        con.executemany(sql("update_quarantined_raw"), updates)
 
 
 def _quarantine_file(

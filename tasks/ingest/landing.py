@@ -101,11 +101,15 @@ def mirror_landing(landing: str, cache_dir: str | Path) -> Path:
     """
     fs, root = pafs.FileSystem.from_uri(landing)
     local_root = Path(cache_dir).expanduser() / landing.split("://", 1)[0] / root.strip("/")
-    copied = kept = 0
+    copied = kept = skipped = 0
     for f in list_remote(landing):
         if f.relative.name.startswith((".", "_")):
             continue  # ingest ignores them; no need to download
-        local = local_root.joinpath(*f.relative.parts)
+        local = _inside(local_root, f.relative)
+        if local is None:
+            log.warning("landing %s: key %s leads outside the mirror; not copied", landing, f.uri)
+            skipped += 1
+            continue
         if local.exists():
             st = local.stat()
             if st.st_size == f.size_bytes and int(st.st_mtime) == int(f.mtime.timestamp()):
@@ -122,5 +126,23 @@ def mirror_landing(landing: str, cache_dir: str | Path) -> Path:
         os.utime(part, (stamp, stamp))
         os.replace(part, local)
         copied += 1
-    log.info("landing %s: %d files downloaded, %d already mirrored", landing, copied, kept)
+    log.info(
+        "landing %s: %d files downloaded, %d already mirrored, %d unsafe keys skipped",
+        landing,
+        copied,
+        kept,
+        skipped,
+    )
     return local_root
+
+
+def _inside(local_root: Path, relative: PurePosixPath) -> Path | None:
+    """Where a remote file is mirrored, or None when its key would lead outside the
+    mirror (``..``, ``.``, an absolute or empty part: object stores allow such keys)."""
+    parts = relative.parts
+    if relative.is_absolute() or any(p in ("", ".", "..") or "\\" in p for p in parts):
+        return None
+    local = local_root.joinpath(*parts)
+    if not os.path.abspath(local).startswith(os.path.abspath(local_root) + os.sep):
+        return None
+    return local

@@ -135,6 +135,7 @@ async def compare(llm: LLMClient, conversation: list[dict], first: str, second: 
 
     LLM call failures (after their retries) and budget exhaustion propagate.
     """
+    conversation, first, second = llm.scrub([conversation, first, second])
     forward, backward = await asyncio.gather(
         ask_with_repair(llm, build_messages(conversation, first, second), REPLY),
         ask_with_repair(llm, build_messages(conversation, second, first), REPLY),

@@ -172,5 +172,6 @@ async def judge_answer(llm: LLMClient, conversation: list[dict], answer: str) ->
 
     LLM call failures (after their retries) and budget exhaustion propagate.
     """
+    conversation, answer = llm.scrub([conversation, answer])
     messages = build_messages(conversation, answer)
     return await ask_with_repair(llm, messages, REPLY)

@@ -23,7 +23,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING, ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal, TypeVar
 
 import openai
 from pydantic import BaseModel, ConfigDict, Field
@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     from tasks.publish.redact import Redactor
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 DEFAULT_MODEL = "gpt-4o-mini"
 
@@ -239,6 +241,11 @@ class LLMClient:
             self.settings.structured
         ]
         self.structured_probe = asyncio.Lock()
+
+    def scrub(self, value: T) -> T:
+        """``value`` with PII redacted when the client redacts: tasks call it on the raw
+        data they embed in a prompt, before escaping it (see :mod:`tasks.publish.redact`)."""
+        return value if self.redactor is None else self.redactor.data(value)
 
     async def __aenter__(self) -> LLMClient:
         self._client = openai.AsyncOpenAI(

@@ -28,7 +28,7 @@ from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, ConfigDict, Field
 
 from tasks.errors import ConfigError
-from tasks.publish.redact import PrivacySettings, redactor
+from tasks.publish.redact import PrivacySettings, Redactor, redactor
 from tasks.warehouse.db import (
     arrow_view,
     connect,
@@ -140,6 +140,13 @@ def _prompt_text(value: object) -> str:
     return ""
 
 
+def redact_messages(messages: list[dict], redact: Redactor | None) -> list[dict]:
+    """A pair's messages as they are stored and published: role and redacted content."""
+    if redact is None:
+        return [{"role": m["role"], "content": m["content"]} for m in messages]
+    return [{"role": m["role"], "content": redact(m["content"])} for m in messages]
+
+
 def build_preference_pairs(
     con: duckdb.DuckDBPyConnection,
     run_id: str,
@@ -153,7 +160,7 @@ def build_preference_pairs(
     rows = fetch_dicts(con.execute(sql("select_pair_candidates")))
     for row in rows:
         clean = redact or (lambda text: text)
-        row["prompt"] = [{"role": m["role"], "content": clean(m["content"])} for m in row["prompt"]]
+        row["prompt"] = redact_messages(row["prompt"], redact)
         row["chosen"] = [{"role": "assistant", "content": clean(row.pop("chosen_text"))}]
         row["rejected"] = [{"role": "assistant", "content": clean(row.pop("rejected_text"))}]
     eval_prompts = load_eval_prompts(settings.eval_sets)

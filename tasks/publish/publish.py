@@ -41,7 +41,7 @@ from tasks.judge.calibration import CalibrationSettings
 from tasks.publish.build import MESSAGES, BuildSettings, content_hash, find_contamination
 from tasks.publish.compose import ComposeSettings, composition_report
 from tasks.publish.cues import answer_text, cue_accuracy
-from tasks.publish.redact import PrivacySettings, redactor
+from tasks.publish.redact import PrivacySettings, Redactor, redact_table, redactor
 from tasks.publish.store import (
     PublishError,
     Store,
@@ -86,6 +86,9 @@ class PublishSummary:
     removed: int = 0
     failures: list[str] = field(default_factory=list)
     checks: list[dict] = field(default_factory=list)
+
+
+MESSAGE_COLUMNS = ("prompt", "chosen", "rejected")
 
 
 def _kto_table(
@@ -181,6 +184,11 @@ def publish_preference_set(
                 kto.num_rows,
             )
         report, files = _validate(con, pairs, kto, build, validation, calibration)
+        if not report.success:  # the quarantined copy leaves the warehouse too: redacted
+            scrub = redactor(privacy) or Redactor()
+            files[DATA_FILE] = parquet_bytes(redact_table(pairs, scrub, MESSAGE_COLUMNS))
+            files[KTO_FILE] = parquet_bytes(redact_table(kto, scrub, ("prompt", "completion")))
+            files[RANKING_FILE] = _ranking_jsonl(redact_table(pairs, scrub, MESSAGE_COLUMNS))
         version = next_version(store, name, report.success, run_id, digest)
         manifest = _manifest(
             con, name, version, report.success, latest, parent, run_id, digest, pairs, kto

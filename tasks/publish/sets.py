@@ -20,6 +20,7 @@ import pyarrow as pa
 
 from expectations.suites import ValidationReport
 from tasks.publish.build import content_hash
+from tasks.publish.redact import Redactor, redact_table
 from tasks.publish.store import (
     Store,
     file_index,
@@ -92,7 +93,9 @@ def publish_set(
             )
         report = validate(table)
         version = next_version(store, name, report.success, run_id, digest)
-        files = {data_file: parquet_bytes(table), "validation/results.json": results_json(report)}
+        # A quarantined copy leaves the warehouse too: its text is redacted.
+        stored = table if report.success else redact_table(table, Redactor())
+        files = {data_file: parquet_bytes(stored), "validation/results.json": results_json(report)}
         manifest = {
             **manifest_head(name, version, report.success, latest, run_id, digest, kind),
             "rows": table.num_rows,

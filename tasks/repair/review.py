@@ -29,6 +29,7 @@ import duckdb
 import pyarrow as pa
 
 from tasks.errors import BadcaseError
+from tasks.publish.redact import PrivacySettings, redactor
 from tasks.warehouse.db import arrow_view, fetch_dicts, sql, transaction
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,7 @@ INSTRUCTIONS = {
     "(start from draft if there is one), or set label to acceptable or good if the original "
     "needs no repair. Fill in reviewer and reviewed_at (ISO-8601).",
 }
+MAX_FIELD_CHARS = 16 << 20  # a CSV field may hold a long rewrite (Python's default: 128 KiB)
 COLUMNS = (
     "item_id",
     "kind",
@@ -88,13 +90,18 @@ class ExportSummary:
 
 
 def export_review(
-    con: duckdb.DuckDBPyConnection, out: str | Path, kinds: tuple[str, ...] = KINDS
+    con: duckdb.DuckDBPyConnection,
+    out: str | Path,
+    kinds: tuple[str, ...] = KINDS,
+    privacy: PrivacySettings | None = None,
 ) -> ExportSummary:
     """Write the pending items to ``out`` (JSONL) and ``out`` with ``.csv`` (spreadsheets).
 
     Items stay pending until their completed rows are imported, so exporting
-    twice gives the same items.
+    twice gives the same items. The text leaves the warehouse with PII redacted
+    (``privacy``; on by default), and CSV cells cannot start a spreadsheet formula.
     """
+    redact = redactor(privacy) or (lambda value: value)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     rows = fetch_dicts(con.execute(sql("select_review_items"), {"kinds": list(kinds)}))
@@ -108,6 +115,9 @@ def export_review(
         writer = csv.DictWriter(cf, fieldnames=COLUMNS)
         writer.writeheader()
         for row in rows:
+            row["context"] = [{**m, "content": redact(m["content"])} for m in row["context"]]
+            for name in ("original_answer", "judge_rationale", "draft"):
+                row[name] = redact(row.get(name))
             item = {c: row.get(c) for c in COLUMNS}
             item["task"] = INSTRUCTIONS[row["kind"]]
             for name in FILL_IN:
@@ -116,7 +126,7 @@ def export_review(
             flat = dict(item)
             flat["context"] = "\n\n".join(f"[{m['role']}] {m['content']}" for m in row["context"])
             flat["signals"] = ", ".join(row["signals"])
-            writer.writerow({k: "" if v is None else v for k, v in flat.items()})
+            writer.writerow({k: "" if v is None else _cell(v) for k, v in flat.items()})
             # Label Studio's task import format: the fields under "data" ($context, ...)
             studio.append({"data": {k: v for k, v in flat.items() if k not in FILL_IN}})
     studio_path.write_text(json.dumps(studio, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -146,13 +156,7 @@ def _read_rows(path: Path) -> list[tuple[int, dict | None, str | None]]:
     except (OSError, UnicodeDecodeError) as exc:
         raise BadcaseError(f"cannot read review file {path}: {exc}") from None
     if path.suffix.lower() == ".csv":
-        reader = csv.DictReader(text.splitlines(keepends=True))
-        if not reader.fieldnames or "item_id" not in reader.fieldnames:
-            raise BadcaseError(f"{path}: a CSV review file needs a header row with item_id")
-        return [
-            (reader.line_num, {k: (v if v != "" else None) for k, v in row.items() if k}, None)
-            for row in reader
-        ]
+        return _read_csv(path, text)
     rows: list[tuple[int, dict | None, str | None]] = []
     for n, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
@@ -162,11 +166,41 @@ def _read_rows(path: Path) -> list[tuple[int, dict | None, str | None]]:
         except json.JSONDecodeError as exc:
             rows.append((n, None, f"not valid JSON ({exc.msg})"))
             continue
+        except RecursionError:
+            rows.append((n, None, "JSON nested too deeply"))
+            continue
         if not isinstance(value, dict):
             rows.append((n, None, "not a JSON object"))
             continue
         rows.append((n, value, None))
     return rows
+
+
+def _read_csv(path: Path, text: str) -> list[tuple[int, dict | None, str | None]]:
+    """The records of a CSV review file; fields may be as long as a record may be."""
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, MAX_FIELD_CHARS))
+    try:
+        reader = csv.DictReader(text.splitlines(keepends=True))
+        if not reader.fieldnames or "item_id" not in reader.fieldnames:
+            raise BadcaseError(f"{path}: a CSV review file needs a header row with item_id")
+        return [
+            (reader.line_num, {k: (v if v != "" else None) for k, v in row.items() if k}, None)
+            for row in reader
+        ]
+    except csv.Error as exc:
+        raise BadcaseError(f"{path}: line {reader.line_num}: {exc}") from None
+    finally:
+        csv.field_size_limit(limit)
+
+
+def _cell(value: object) -> object:
+    """A CSV cell that a spreadsheet shows as text: a leading ``=``, ``+``, ``-``, ``@``,
+    tab or carriage return would make it a formula (OWASP "CSV injection"), so it gets
+    a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(("=", "+", "-", "@", "\t", "\r")):
+        return "'" + value
+    return value
 
 
 def _text(row: dict, name: str) -> str | None:

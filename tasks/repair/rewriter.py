@@ -133,5 +133,6 @@ async def rewrite_answer(
 
     LLM call failures (after their retries) and budget exhaustion propagate.
     """
+    conversation, answer, evidence, pattern = llm.scrub([conversation, answer, evidence, pattern])
     messages = build_messages(conversation, answer, evidence, pattern)
     return await ask_with_repair(llm, messages, REPLY)

@@ -79,6 +79,9 @@ def test_a_sound_set_passes(passing):
         (lambda rows: rows[0].update(chosen=rows[0]["rejected"]), {}, "chosen_differs"),
         (lambda rows: rows[0].update(chosen=msg("<think>unclosed answer")), {}, "tags_balanced"),
         (lambda rows: rows[0].update(chosen=msg("mail ann@example.com")), {}, "pii_found"),
+        # Missed by the redactor's own patterns (slashes are no card separator there): the
+        # suite's check is independent, so it still catches it.
+        (lambda rows: rows[0].update(chosen=msg("card 4111/1111/1111/1111")), {}, "pii_found"),
         (lambda rows: rows[0].update(contaminated=True), {}, "contaminated"),
         (lambda rows: None, {"max_scene_share": 0.2}, "scene_share"),
         (lambda rows: None, {"max_llm_source_share": 0.3}, "llm_written"),
@@ -134,3 +137,20 @@ def test_longer_wins_accuracy_is_bounded():
     assert [f for f in report.failures if "chosen_longer" in f] == []
     assert len(report.failures) == 1, report.failures
     assert "cue_longer column mean" in report.failures[0] and "0.68" in report.failures[0]
+
+
+def test_the_pii_check_is_independent_of_the_redactor():
+    from expectations.pii_check import has_pii
+    from tasks.publish.redact import Redactor, find_pii
+
+    missed = "card 4111/1111/1111/1111"
+    assert find_pii(missed) == [] and has_pii(missed)
+    for planted in (
+        "sk_live_" + "a1B2" * 6,
+        "DE89 3704 0044 0532 0130 00",
+        "10.1.2.3",
+        "+1 415 555 2671",
+    ):
+        assert has_pii(planted) and not has_pii(Redactor()(planted)), planted
+    for ordinary in ("on 2026-11-23 10:30:45, order 12345", "Python 3.11.7", "x[::2]", "[PHONE]"):
+        assert not has_pii(ordinary), ordinary

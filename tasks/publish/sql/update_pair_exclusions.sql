@@ -1,5 +1,6 @@
 -- Recompute which pairs a preference set may hold, keeping every left-out pair with
--- its reason. In order: a case's pair superseded by a newer repair (superseded) or whose
+-- its reason. In order: a pair withdrawn by a deletion request stays so (forgotten); a
+-- case's pair superseded by a newer repair (superseded) or whose
 -- case is no longer a repaired bad case (case_withdrawn); a case held out for the
 -- regression eval set (eval_holdout, see eval_split); a prompt overlapping an external
 -- eval set (eval_contamination, see pair_contamination); a prompt equal to or
@@ -16,6 +17,7 @@ FROM (
             row_number() OVER (PARTITION BY p.case_id ORDER BY p.built_at DESC, p.pair_id DESC) > 1
                 AS superseded,
             b.case_id IS NULL OR b.status <> 'repaired' AS withdrawn,
+            p.exclusion_reason IS NOT DISTINCT FROM 'forgotten' AS forgotten,
             c.pair_id IS NOT NULL AS contaminated,
             e.case_id IS NOT NULL AS held_out
         FROM preference_pairs p
@@ -28,7 +30,7 @@ FROM (
             held_out,
             row_number() OVER (ORDER BY held_out DESC, first_version NULLS LAST,
                                rewrite_source = 'human' DESC, badness DESC, pair_id) AS precedence
-        FROM alive WHERE NOT superseded AND NOT withdrawn AND NOT contaminated
+        FROM alive WHERE NOT forgotten AND NOT superseded AND NOT withdrawn AND NOT contaminated
     ),
     grams AS (
         SELECT pair_id, precedence, text, bigram_set(text) AS grams FROM ranked
@@ -63,10 +65,11 @@ FROM (
         GROUP BY g.pair_id
     )
     SELECT a.pair_id,
-        CASE WHEN a.superseded OR a.withdrawn OR a.held_out OR a.contaminated
+        CASE WHEN a.forgotten OR a.superseded OR a.withdrawn OR a.held_out OR a.contaminated
                   OR e.pair_id IS NOT NULL
                   OR d.pair_id IS NOT NULL THEN 'excluded' ELSE 'eligible' END AS status,
-        CASE WHEN a.superseded THEN 'superseded'
+        CASE WHEN a.forgotten THEN 'forgotten'
+             WHEN a.superseded THEN 'superseded'
              WHEN a.withdrawn THEN 'case_withdrawn'
              WHEN a.held_out THEN 'eval_holdout'
              WHEN a.contaminated OR h.held_out THEN 'eval_contamination'

@@ -225,3 +225,23 @@ def test_a_run_killed_before_latest_is_finished_by_the_next(built, tmp_path):
     assert (tmp_path / "prefs" / "LATEST").read_text().strip() == "v0001"
     assert Store(str(tmp_path)).versions("prefs") == ["v0001"], "no second copy"
     assert built.execute("SELECT version FROM published_versions").fetchall() == [("v0001",)]
+
+
+def test_a_quarantined_copy_is_redacted(con, tmp_path):
+    from tasks.publish.redact import PrivacySettings
+
+    off = PrivacySettings(redact_pii=False)
+    for n, (request, scene, original) in enumerate(REQUESTS):
+        repaired_case(
+            con, n, request + (" Mail me at ann@corp.com" if n == 0 else ""), original, scene=scene
+        )
+    build_preference_pairs(con, "r1", privacy=off)  # raw in the warehouse
+    summary = publish_preference_set(
+        con, "run-0001", str(tmp_path), "prefs", validation=ValidationSettings(), privacy=off
+    )
+    assert summary.status == "quarantined"
+    folder = next((tmp_path / "prefs" / "quarantine").iterdir())
+    written = b"".join(
+        p.read_bytes() for p in folder.rglob("*") if p.is_file() and "validation" not in p.parts
+    )
+    assert b"ann@corp.com" not in written and b"[EMAIL]" in written

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 
@@ -91,3 +92,61 @@ def test_the_quick_prefilter_never_skips_what_a_pattern_would_catch():
             skipped += 1
             assert not caught(text), text
     assert skipped > 1_000, "the fuzz reaches texts the prefilter skips"
+
+
+NEW_KINDS = [
+    ("card 4111.1111.1111.1111 ok", "card [CARD] ok", "card"),
+    ("stripe sk_live_" + "a1B2" * 6, "stripe [API_KEY]", "api_key"),
+    ("hf hf_" + "x" * 34, "hf [API_KEY]", "api_key"),
+    ("aws_secret_access_key = " + "A" * 40, "[API_KEY]", "api_key"),
+    ("IBAN DE89 3704 0044 0532 0130 00.", "IBAN [IBAN].", "iban"),
+    ("iban GB82WEST12345698765432", "iban [IBAN]", "iban"),
+    (
+        "-----BEGIN PRIVATE KEY-----\nMIIEv\nQ==\n-----END PRIVATE KEY-----",
+        "[PRIVATE_KEY]",
+        "private_key",
+    ),
+    ("server 192.168.10.200 down", "server [IP_ADDRESS] down", "ip_address"),
+    ("from 2001:db8:85a3::8a2e:370:7334.", "from [IP_ADDRESS].", "ip_address"),
+    ("邮箱ann@corp.com，谢谢", "邮箱[EMAIL]，谢谢", "email"),
+    ("密钥sk-" + "k" * 30 + "。", "密钥[API_KEY]。", "api_key"),
+]
+
+
+@pytest.mark.parametrize(("text", "redacted", "kind"), NEW_KINDS)
+def test_the_added_kinds_are_redacted(text, redacted, kind):
+    r = Redactor()
+    assert r(text) == redacted
+    assert r.counts == {kind: 1}
+
+
+def test_a_judge_prompt_carries_no_pii_after_a_newline():
+    """Redaction runs on the raw text: in the JSON-escaped prompt a newline before a
+    number is ``\\n`` and used to hide the number's start."""
+    from tasks.judge.rubric import judge_answer
+    from tests.llm_server import judge_everything_good
+
+    conversation = [
+        {"role": "user", "content": "My number:\n4155552671"},
+        {"role": "tool", "content": '{"email":"bob@corp.com"}'},
+    ]
+    with LLMServer(judge_everything_good) as server:
+        target = LLMTarget(server.base_url, "m", "sk-test")
+
+        async def go():
+            async with LLMClient(target, LLMSettings(structured="off"), Redactor()) as llm:
+                await judge_answer(llm, conversation, "Call me at\n+1 415 555 2671")
+
+        asyncio.run(go())
+    sent = json.dumps(server.seen[0].body)
+    assert "4155552671" not in sent and "555 2671" not in sent and "bob@corp" not in sent
+    assert "[PHONE]" in sent and "[EMAIL]" in sent
+
+
+def test_planted_pii_recall_on_what_is_sent_and_published():
+    from benchmarks.pii import run
+
+    result = run(per_kind=2, seed=11)
+    for path in ("sent_to_llm", "published"):
+        assert result[path]["recall"] >= 0.99, result[path]["missed"]
+    assert result["benign_changed"] == []

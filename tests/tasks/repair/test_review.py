@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from pathlib import Path
 
 import pytest
 
@@ -183,3 +184,40 @@ def test_conflicting_reimport_is_refused(queued, tmp_path):
     changed["label"] = "good"
     with pytest.raises(ReviewImportError, match="already reviewed by ann, with other values"):
         import_review(queued, _write(tmp_path, [changed], "second.jsonl"))
+
+
+def _set_answer(con, text: str) -> None:
+    con.execute("UPDATE interactions SET response_content = ?", [text])
+
+
+def test_exports_carry_no_pii_and_no_spreadsheet_formula(queued, tmp_path):
+    _set_answer(queued, '=HYPERLINK("http://x","mail ann@corp.com")')
+    queued.execute("UPDATE review_queue SET draft = '@SUM(1) call +1 415 555 2671'")
+    summary, _ = _export(queued, tmp_path)
+    files = [summary.jsonl, summary.csv, summary.label_studio]
+    text = "".join(Path(f).read_text(encoding="utf-8") for f in files)
+    assert "ann@corp.com" not in text and "555 2671" not in text and "[EMAIL]" in text
+    lines = Path(summary.csv).read_text(encoding="utf-8").splitlines(keepends=True)
+    cells = [c for r in csv.DictReader(lines) for c in r.values()]
+    assert all(not c.startswith(("=", "+", "-", "@")) for c in cells)
+    assert any(c.startswith("'=HYPERLINK") for c in cells)
+
+
+def test_a_csv_field_over_128_kib_imports(queued, tmp_path):
+    _, rows = _export(queued, tmp_path)
+    rows = _complete(rows)
+    expert = next(r for r in rows if r["kind"] == "expert_repair")
+    expert["rewrite"] = "A long, careful repair. " * 8000  # ~190 KB
+    path = tmp_path / "done.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    assert import_review(queued, path).imported == 3
+
+
+def test_deeply_nested_json_is_a_row_problem(queued, tmp_path):
+    path = tmp_path / "done.jsonl"
+    path.write_text('{"item_id": ' + "[" * 100_000 + "]" * 100_000 + "}\n")
+    with pytest.raises(ReviewImportError, match="nested too deeply"):
+        import_review(queued, path)
