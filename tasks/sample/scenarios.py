@@ -17,7 +17,10 @@ LANGS = ("en", "zh")
 # Failure categories the generator plants (ground-truth labels).
 SPECIFIC_CATEGORIES = ("incomplete", "wrong_fact", "near_miss")
 GENERIC_CATEGORIES = ("truncated", "unpaired_tag", "wrong_language", "needless_refusal")
-CATEGORIES = SPECIFIC_CATEGORIES + GENERIC_CATEGORIES
+# A long answer that stops mid-sentence or inside a code block while finish_reason says
+# "stop" (tasks/sample/phenomena.py): the product logged what it got.
+LONG_CATEGORIES = ("cut_off",)
+CATEGORIES = SPECIFIC_CATEGORIES + GENERIC_CATEGORIES + LONG_CATEGORIES
 
 
 @dataclass(frozen=True)
@@ -487,6 +490,15 @@ REPHRASE_PREFIX = {
 COMMENTS_NEGATIVE = {
     "en": ("missing key information", "this is wrong", "not helpful", "answer got cut off"),
     "zh": ("缺少关键信息", "回答是错的", "没帮助", "回答被截断了"),
+}
+# A good answer "corrected" anyway: the user clarifies what they meant (noise).
+CLARIFICATIONS = {
+    "en": (
+        "No, I meant for next month.",
+        "No, I meant the other option.",
+        "Not quite what I meant.",
+    ),
+    "zh": ("不是，我是说下个月的。", "不是，我指的是另一个。"),
 }
 COMMENTS_POSITIVE = {"en": ("great, thanks", "very helpful"), "zh": ("很有帮助", "谢谢，很清楚")}
 REFUSALS = {
