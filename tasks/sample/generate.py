@@ -89,8 +89,8 @@ OVERSIZED_BYTES = 3_000_000
 
 # Conversation shapes and their weights (a scene only gets the shapes it has content for;
 # the games scene only has games). See tasks/sample/phenomena.py.
-SHAPE_WEIGHTS = {"ask": 0.62, "long": 0.16, "serial": 0.12, "brief": 0.06, "game": 1.0}
-GAME_SCENE_WEIGHT = 0.06  # beside SCENE_WEIGHTS, which sum to 1
+SHAPE_WEIGHTS = {"ask": 0.72, "long": 0.14, "serial": 0.09, "brief": 0.05, "game": 1.0}
+GAME_SCENE_WEIGHT = 0.04  # beside SCENE_WEIGHTS, which sum to 1
 LONG_SESSION_TURNS = (10, 40)  # turns of a long session (long_sessions=True)
 CUT_OFF_RATE = 0.3  # long answers that stop mid-way with finish_reason 'stop'
 SERIAL_FAILURE_RATE = 0.1  # items of a series answered wrongly
@@ -569,7 +569,7 @@ class _Generator:
                     "edit",
                     "escalate",
                 ),
-                (36, 25, 9, 7, 4, 8, 4, 3, 2.5, 2.5, 2, 0.6, 0.4, 0.5, 0.3),
+                (36, 25, 9, 7, 4, 8, 4, 3, 2.5, 2.5, 2, 0.3, 0.4, 0.5, 0.3),
             )[0]
         # Bad answers: mostly complaints, some silence, and some approval (users thank,
         # copy and up-vote confident wrong answers too).

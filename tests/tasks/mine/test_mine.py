@@ -198,6 +198,7 @@ def test_quality_against_ground_truth(tmp_path, interactions, seed):
         "truncated",
         "unpaired_tag",
         "wrong_language",
+        "cut_off",
     }
     assert min(q.recall_by_category.values()) >= 0.6, q.recall_by_category
     assert q.cluster_purity >= 0.9, "a cluster holds one kind of request"
