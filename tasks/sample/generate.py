@@ -830,15 +830,12 @@ def generate_logs(
         start: The first day.
         compress: Write ``.jsonl.gz`` instead of ``.jsonl``.
         max_rows_per_file: Rotate to a new part file after this many lines.
-        long_sessions: Make every conversation a long session of 10-40 turns (a run of
-            shapes in one scene: asks, long answers, series, games...; fewer when the user
-            leaves or the budget ends), as in chat products where one conversation holds
-            a working session. Off: most conversations are 1-3 turns.
+        long_sessions: Make every conversation a working session of about 10-40 turns
+            (shapes run in one scene; fewer when the user leaves). Off: mostly 1-3 turns.
     """
     root = _prepare_root(out, interactions, days, corrupt_rate)
     gen = _Generator(root, seed, corrupt_rate, compress, max_rows_per_file, long_sessions)
-    # About 2 interactions per conversation and a few conversations per user (about 25
-    # per long session, mostly one session per user).
+    # A few conversations per user (about 2 interactions each; long sessions about 20).
     gen.n_users = max(1, interactions // (60 if long_sessions else 6))
     try:
         per_day = [
