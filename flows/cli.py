@@ -58,6 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--start-date", type=date.fromisoformat, default=None, help="YYYY-MM-DD")
     gen.add_argument("--gzip", action="store_true", help="write .jsonl.gz")
     gen.add_argument("--max-rows-per-file", type=int, default=200_000)
+    gen.add_argument(
+        "--long-sessions", action="store_true", help="every conversation a 10-40 turn session"
+    )
 
     schema = sub.add_parser("schema", help="print the JSON Schema of a log record kind")
     schema.add_argument("kind", choices=("interactions", "events"))
@@ -276,6 +279,7 @@ def _generate(args: argparse.Namespace) -> int:
             start=args.start_date or DEFAULT_START,
             compress=args.gzip,
             max_rows_per_file=args.max_rows_per_file,
+            long_sessions=args.long_sessions,
         )
     except ValueError as exc:
         return _error(str(exc))

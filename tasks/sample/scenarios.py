@@ -27,7 +27,10 @@ GENERIC_CATEGORIES = (
 # padded, rambling answers are common, and their concise repairs are the counter-examples
 # a preference set needs against length bias.
 GENERIC_WEIGHTS = {"verbose": 2.0}
-CATEGORIES = SPECIFIC_CATEGORIES + GENERIC_CATEGORIES
+# A long answer that stops mid-sentence or inside a code block while finish_reason says
+# "stop" (tasks/sample/phenomena.py): the product logged what it got.
+LONG_CATEGORIES = ("cut_off",)
+CATEGORIES = SPECIFIC_CATEGORIES + GENERIC_CATEGORIES + LONG_CATEGORIES
 
 
 @dataclass(frozen=True)
@@ -497,6 +500,15 @@ REPHRASE_PREFIX = {
 COMMENTS_NEGATIVE = {
     "en": ("missing key information", "this is wrong", "not helpful", "answer got cut off"),
     "zh": ("缺少关键信息", "回答是错的", "没帮助", "回答被截断了"),
+}
+# A good answer "corrected" anyway: the user clarifies what they meant (noise).
+CLARIFICATIONS = {
+    "en": (
+        "No, I meant for next month.",
+        "No, I meant the other option.",
+        "Not quite what I meant.",
+    ),
+    "zh": ("不是，我是说下个月的。", "不是，我指的是另一个。"),
 }
 COMMENTS_POSITIVE = {"en": ("great, thanks", "very helpful"), "zh": ("很有帮助", "谢谢，很清楚")}
 REFUSALS = {

@@ -199,6 +199,7 @@ def test_quality_against_ground_truth(tmp_path, interactions, seed):
         "unpaired_tag",
         "wrong_language",
         "verbose",
+        "cut_off",
     }
     assert min(q.recall_by_category.values()) >= 0.6, q.recall_by_category
     assert q.cluster_purity >= 0.9, "a cluster holds one kind of request"

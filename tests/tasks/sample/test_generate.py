@@ -12,6 +12,7 @@ import pytest
 
 from tasks.ingest.records import FeedbackEvent, Interaction
 from tasks.sample.generate import CORRUPTIONS, generate_logs
+from tasks.sample.phenomena import LONG_TASKS, SERIAL_TASKS
 from tasks.sample.scenarios import CATEGORIES, INTENTS
 
 
@@ -152,6 +153,11 @@ def test_expert_repairs_cover_every_planted_pattern(tmp_path):
     good_answers = {
         i.good[lang].format(slot=s) for i in INTENTS for lang in i.good for s in i.slots[lang]
     }
+    # the complete long answer repairs a cut-off one; the right item a wrong one in a series
+    good_answers |= {
+        t.text[lang].format(slot=s) for t in LONG_TASKS for lang in t.text for s in t.slots[lang]
+    }
+    good_answers |= {good for t in SERIAL_TASKS for items in t.items.values() for _, good in items}
     assert all(r["repaired_answer"] in good_answers for r in repairs.values())
 
 
