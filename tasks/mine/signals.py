@@ -76,9 +76,14 @@ DEFAULT_CONTINUATION_PREFIXES = [
     "finish",
     "please continue",
     "pls continue",
+    "and then",
+    "then what",
+    "what next",
+    "what's next",
     "继续",
     "再来",
     "接着",
+    "然后呢",
     "还有吗",
 ]
 # Openings of a user turn that thank or praise the previous answer.
