@@ -9,7 +9,7 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from flows.cli import DEMO_VALIDATION, _simulate_experts
+from flows.cli import _simulate_experts
 from flows.config import LoopConfig
 from flows.loop import bad_case_loop
 from tasks.sample.generate import generate_logs
@@ -23,7 +23,6 @@ def test_five_percent_corrupt_over_100k(prefect_server, tmp_path):
         landing=str(landing),
         warehouse=str(tmp_path / "wh.duckdb"),
         datasets=str(tmp_path / "ds"),
-        validation=DEMO_VALIDATION,
     )
     first = bad_case_loop(config)
     ing = first.ingest
