@@ -152,18 +152,7 @@ def _run_stages(config: LoopConfig, warehouse: str, run_id: str) -> LoopSummary:
     """The stages in loop order, each a task; the LLM-bound ones on the LLM stage runner."""
     db = {"memory_limit": config.duckdb.memory_limit, "threads": config.duckdb.threads}
     llm_configured = resolve_llm(config.llm) is not None  # the key itself stays in the tasks
-    # With [[sources]] configured, the native landing root is optional.
-    native = not config.sources or is_remote(config.landing) or Path(config.landing).exists()
-    ingest = (
-        ingest_logs_task(warehouse, config.landing, run_id, config.ingest, **db)
-        if native
-        else IngestSummary()
-    )
-    sources = (
-        ingest_sources_task(warehouse, config.sources, run_id, config.ingest, **db)
-        if config.sources
-        else []
-    )
+    ingest, sources = _ingest(config, warehouse, run_id, db)
     signals = derive_signals_task(warehouse, run_id, config.signals, **db)
     judges = judge_with_rules_task(warehouse, run_id, config.rules, config.signals, **db)
     with llm_stage_runner(config.orchestration) as run_llm_stage:
@@ -230,6 +219,25 @@ def _run_stages(config: LoopConfig, warehouse: str, run_id: str) -> LoopSummary:
         sources,
         compose,
     )
+
+
+def _ingest(
+    config: LoopConfig, warehouse: str, run_id: str, db: dict
+) -> tuple[IngestSummary, list[SourceSummary]]:
+    """The native landing root, then each ``[[sources]]`` root (with sources, the native
+    root is optional)."""
+    native = not config.sources or is_remote(config.landing) or Path(config.landing).exists()
+    ingest = (
+        ingest_logs_task(warehouse, config.landing, run_id, config.ingest, **db)
+        if native
+        else IngestSummary()
+    )
+    sources = (
+        ingest_sources_task(warehouse, config.sources, run_id, config.ingest, **db)
+        if config.sources
+        else []
+    )
+    return ingest, sources
 
 
 def _judge_with_llm(

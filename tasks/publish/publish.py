@@ -152,10 +152,8 @@ def publish_preference_set(
 ) -> PublishSummary:
     """Validate the eligible pairs (as composed) as a candidate set and publish it if it
     passes."""
-    build = build or BuildSettings()
-    validation = validation or ValidationSettings()
-    calibration = calibration or CalibrationSettings()
-    store = Store(datasets)
+    build, validation = build or BuildSettings(), validation or ValidationSettings()
+    calibration, store = calibration or CalibrationSettings(), Store(datasets)
     create_text_macros(con)
     pairs = con.sql(sql("select_eligible_pairs")).to_arrow_table()
     if pairs.num_rows == 0:
@@ -185,16 +183,12 @@ def publish_preference_set(
             )
         report, files = _validate(con, pairs, kto, build, validation, calibration)
         if not report.success:  # the quarantined copy leaves the warehouse too: redacted
-            scrub = redactor(privacy) or Redactor()
-            files[DATA_FILE] = parquet_bytes(redact_table(pairs, scrub, MESSAGE_COLUMNS))
-            files[KTO_FILE] = parquet_bytes(redact_table(kto, scrub, ("prompt", "completion")))
-            files[RANKING_FILE] = _ranking_jsonl(redact_table(pairs, scrub, MESSAGE_COLUMNS))
+            files.update(_redacted_files(pairs, kto, privacy))
         version = next_version(store, name, report.success, run_id, digest)
         manifest = _manifest(
             con, name, version, report.success, latest, parent, run_id, digest, pairs, kto
         )
-        manifest["files"] = file_index(files)
-        manifest["validation"] = validation_summary(report)
+        manifest.update(files=file_index(files), validation=validation_summary(report))
         manifest["lineage"]["config_hash"] = config_hash
         manifest["counts"]["kto_by_scene"] = kto_scenes
         manifest["composition"] = _composition(con, pairs, compose)
@@ -223,6 +217,16 @@ def publish_preference_set(
         kto.num_rows,
     )
     return summary
+
+
+def _redacted_files(pairs: pa.Table, kto: pa.Table, privacy) -> dict[str, bytes | str]:
+    """The data files of a quarantined version, its text redacted even with redaction off."""
+    scrub = redactor(privacy) or Redactor()
+    return {
+        DATA_FILE: parquet_bytes(redact_table(pairs, scrub, MESSAGE_COLUMNS)),
+        KTO_FILE: parquet_bytes(redact_table(kto, scrub, ("prompt", "completion"))),
+        RANKING_FILE: _ranking_jsonl(redact_table(pairs, scrub, MESSAGE_COLUMNS)),
+    }
 
 
 def _composition(

@@ -76,10 +76,11 @@ def test_with_an_llm_the_judge_stage_runs_as_one_task(prefect_server, config, mo
         config.validation.max_llm_source_share = 1.0
         summary = bad_case_loop(config)
     llm = summary.llm_judge
-    # the four bad answers and one with a weaker complaint; the other two were praised:
-    # neither candidates nor silent
+    # the four bad answers, and one whose only signal is the end of its conversation:
+    # abandonment alone is no evidence (issue 16), so it is judged as a silent sample;
+    # the other two were praised: neither candidates nor silent
     assert llm.ran and llm.model == "loopback-judge" and llm.selected == 5 == llm.requests
-    assert llm.by_reason == {"above_threshold": 5}
+    assert llm.by_reason == {"above_threshold": 4, "silent_sample": 1}
     assert llm.verdicts == {"good": 5}
     assert all(s.headers["authorization"] == "Bearer sk-test" for s in server.seen)
     names = _task_runs(summary.run_id)
