@@ -108,8 +108,10 @@ def test_a_0_1_0_warehouse_upgrades_at_the_start_of_a_run_and_continues(
         ).fetchone()
         assert llm_lost == (0,), "every paid LLM judgment kept as it was"
         counts = schema.table_counts(con)
-        for table in KEPT:
+        for table in ("interactions", "events", "rewrites", "quarantine"):
             assert counts[table] == FIXTURE_COUNTS.get(table, counts[table]), table
+        # the re-mined answers the judge newly looked at may join the calibration queue
+        assert counts["review_queue"] >= FIXTURE_COUNTS["review_queue"]
         assert counts["runs"] == 3
         # derived tables rebuilt: every conversation mined again with this release's rules
         conversations = con.execute(
