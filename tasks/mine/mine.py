@@ -212,9 +212,10 @@ def mine_bad_cases(
 
 def _cluster(con: duckdb.DuckDBPyConnection, settings: MiningSettings) -> int:
     """Assign every bad case a cluster: connected components of LSH bucket collisions."""
-    rows = con.execute(
-        sql("select_request_bands"), {"bands": settings.lsh_bands, "rows": settings.lsh_rows}
-    ).fetchall()
+    lsh = {"bands": settings.lsh_bands, "rows": settings.lsh_rows}
+    con.execute(sql("delete_stale_request_bands"), lsh)
+    con.execute(sql("insert_request_bands"), lsh)
+    rows = con.execute(sql("select_request_bands")).fetchall()
     parent: dict[tuple[str, str], tuple[str, str]] = {}
 
     def find(x: tuple[str, str]) -> tuple[str, str]:

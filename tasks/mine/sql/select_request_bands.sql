@@ -1,19 +1,3 @@
--- MinHash-LSH band keys of each distinct (scene, request) among the bad cases:
--- texts sharing a band key are probably similar (character bigrams, so Chinese
--- and English both work). Keys include the scene: clusters never cross scenes.
-WITH texts AS (
-    SELECT DISTINCT coalesce(scene, '') AS scene, norm_text(request) AS text
-    FROM bad_cases
-),
-grams AS (
-    SELECT scene, text, unnest(CASE WHEN length(text) < 2 THEN [text] ELSE bigram_set(text) END) AS gram
-    FROM texts
-),
-minhash AS (
-    SELECT scene, text, seed, min(hash(gram, seed)) AS mh
-    FROM grams CROSS JOIN range(0, $bands * $rows) s(seed)
-    GROUP BY ALL
-)
-SELECT scene, text, seed // $rows AS band, hash(scene, seed // $rows, list(mh ORDER BY seed)) AS bucket
-FROM minhash
-GROUP BY scene, text, seed // $rows;
+-- The band keys of every bad-case request (request_bands, kept current by
+-- delete_stale_request_bands.sql and insert_request_bands.sql).
+SELECT scene, text, band, bucket FROM request_bands;
