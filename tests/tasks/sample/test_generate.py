@@ -205,4 +205,3 @@ def test_bad_arguments(tmp_path, kwargs):
     args = {"interactions": 10, **kwargs}
     with pytest.raises(ValueError):
         generate_logs(tmp_path, **args)
-
