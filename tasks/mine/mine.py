@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections import defaultdict
 from contextlib import closing
 from dataclasses import asdict, dataclass, field
 
@@ -212,10 +211,11 @@ def mine_bad_cases(
 
 def _cluster(con: duckdb.DuckDBPyConnection, settings: MiningSettings) -> int:
     """Assign every bad case a cluster: connected components of LSH bucket collisions."""
-    rows = con.execute(
-        sql("select_request_bands"), {"bands": settings.lsh_bands, "rows": settings.lsh_rows}
-    ).fetchall()
-    parent: dict[tuple[str, str], tuple[str, str]] = {}
+    lsh = {"bands": settings.lsh_bands, "rows": settings.lsh_rows}
+    con.execute(sql("delete_stale_request_bands"), lsh)
+    con.execute(sql("insert_request_bands"), lsh)
+    nodes = con.execute(sql("select_cluster_nodes")).fetchall()
+    parent: dict[tuple[str, str], tuple[str, str]] = {node: node for node in nodes}
 
     def find(x: tuple[str, str]) -> tuple[str, str]:
         root = x
@@ -225,15 +225,10 @@ def _cluster(con: duckdb.DuckDBPyConnection, settings: MiningSettings) -> int:
             parent[x], x = root, parent[x]
         return root
 
-    buckets: dict[int, list[tuple[str, str]]] = defaultdict(list)
-    for scene, text, _band, bucket in rows:
-        node = (scene, text)
-        parent.setdefault(node, node)
-        buckets[bucket].append(node)
-    for members in buckets.values():
-        first = find(members[0])
+    for (members,) in con.execute(sql("select_band_collisions")).fetchall():
+        first = find((members[0]["scene"], members[0]["text"]))
         for other in members[1:]:
-            root = find(other)
+            root = find((other["scene"], other["text"]))
             if root != first:
                 # the smaller text names the component, so ids do not depend on order
                 keep, drop = sorted((first, root))

@@ -238,13 +238,24 @@ class SignalSummary:
     by_signal: dict[str, int] = field(default_factory=dict)
 
 
+def sync_turns(con: duckdb.DuckDBPyConnection) -> None:
+    """Bring ``interaction_turns`` up to date: one row per interaction, read from its
+    messages the first time it is mined (its request, normalised; its last user turns;
+    its answer family), so that no stage reads a whole history again."""
+    create_text_macros(con)
+    with transaction(con):
+        con.execute(sql("delete_stale_turns"))
+        con.execute(sql("insert_interaction_turns"))
+
+
 def select_scope(con: duckdb.DuckDBPyConnection, abandon_after_s: int) -> tuple[int, object]:
-    """Fill temp table ``mine_scope`` with the conversations to (re)mine.
+    """Fill temp table ``mine_scope`` with the conversations to (re)mine, after
+    :func:`sync_turns`.
 
     Returns:
         How many conversations, and the watermark (the newest timestamp seen).
     """
-    create_text_macros(con)
+    sync_turns(con)
     watermark = con.execute(sql("select_latest_activity")).fetchone()[0]
     con.execute(
         sql("select_mining_scope"), {"watermark": watermark, "abandon_after_s": abandon_after_s}

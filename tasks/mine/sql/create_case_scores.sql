@@ -39,10 +39,9 @@ cost AS (
     FROM acts GROUP BY interaction_id
 ),
 answers AS (
-    SELECT i.interaction_id, i.conversation_id, i.scene, i.response_content,
-        hash(coalesce(i.scene, ''), i.response_content) AS family,
-        coalesce(c.user_cost, 0) AS user_cost
-    FROM interactions i LEFT JOIN cost c USING (interaction_id)
+    -- family = hash(coalesce(scene, ''), response_content), kept in interaction_turns
+    SELECT t.interaction_id, t.conversation_id, t.family, coalesce(c.user_cost, 0) AS user_cost
+    FROM interaction_turns t LEFT JOIN cost c USING (interaction_id)
 ),
 families AS (
     SELECT family, count(*) AS members,
@@ -79,7 +78,7 @@ j AS (
     GROUP BY interaction_id
 ),
 scored AS (
-    SELECT a.interaction_id, a.conversation_id, a.scene, length(a.response_content) AS answer_chars,
+    SELECT a.interaction_id, a.conversation_id, i.scene, length(i.response_content) AS answer_chars,
         a.user_cost,
         coalesce(c.signals, []) AS signals,
         coalesce(j.judges, []) AS judges,
@@ -93,10 +92,11 @@ scored AS (
              THEN $accepted_answer_trust + (1 - $accepted_answer_trust)
                   * least(greatest((fam.rate - $family_rate_low) / ($family_rate_high - $family_rate_low), 0), 1)
              ELSE 1 END AS trust,
-        [m.content FOR m IN i.messages IF m.role = 'user'] AS asks,
-        lower(ltrim(left(i.messages[-1].content, 60))) AS last_opening
+        -- the last two user turns and the request's opening (interaction_turns)
+        t.asks, t.opening AS last_opening
     FROM answers a
     JOIN interactions i USING (interaction_id)
+    JOIN (SELECT interaction_id, asks, opening FROM interaction_turns) t USING (interaction_id)
     JOIN fam USING (family)
     LEFT JOIN cost c USING (interaction_id)
     LEFT JOIN j USING (interaction_id)

@@ -17,12 +17,16 @@ p AS (
 f AS (
     SELECT *,
         length(trim(answer)) AS chars,
-        -- what is left without white space and invisible format characters (U+200B ...)
-        length(regexp_replace(answer, '[\s\p{Cf}]+', '', 'g')) AS visible_chars,
+        -- anything left without white space and invisible format characters (U+200B ...):
+        -- a search that stops at the first such character, not a rewrite of the answer
+        regexp_matches(answer, '[^\s\p{Cf}]') AS visible,
         length(trim(coalesce(request, ''))) + wide_chars(request) AS request_len,
-        contains_any(lower(coalesce(request, '')), $brevity_phrases) AS asks_brevity,
+        -- (these two only matter for a short answer: weighted_len >= chars, see g)
+        CASE WHEN length(trim(answer)) < $min_answer_length
+             THEN contains_any(lower(coalesce(request, '')), $brevity_phrases) ELSE false END AS asks_brevity,
         -- a short acknowledgement, a choice ("b. cost-shifting") or a bracketed game move
-        regexp_matches(lower(trim(answer)), $short_reply_pattern) AS fitting_short_reply,
+        CASE WHEN length(trim(answer)) < $min_answer_length
+             THEN regexp_matches(lower(trim(answer)), $short_reply_pattern) ELSE false END AS fitting_short_reply,
         -- an odd number of ``` fences: the answer stops inside a code block
         (length(answer) - length(replace(answer, '```', ''))) // 3 % 2 = 1 AS open_fence,
         -- the last line of the answer; the last code block when the answer ends with one
@@ -79,8 +83,8 @@ loops AS (
 fired AS (
     -- empty (white space or invisible characters only): always a failure
     SELECT item_id, 'rule:empty_or_short' AS judge, 1.0 AS score,
-        json_object('visible_chars', visible_chars) AS evidence
-    FROM loops WHERE visible_chars = 0
+        json_object('visible_chars', 0) AS evidence
+    FROM loops WHERE NOT visible
     UNION ALL
     -- too short for what was asked: weak alone (in real traffic most short answers are
     -- asked for); never for a short request, a request for a short reply, or a fitting
@@ -89,7 +93,7 @@ fired AS (
         json_object('weighted_length', weighted_len, 'min', $min_answer_length,
                     'request_length', request_len)
     FROM loops
-    WHERE visible_chars > 0 AND weighted_len < $min_answer_length
+    WHERE visible AND weighted_len < $min_answer_length
       AND request_len >= $short_request_length AND NOT asks_brevity AND NOT fitting_short_reply
     UNION ALL
     -- stops mid-way (finish_reason may still say 'stop': products log what they got):
@@ -99,7 +103,7 @@ fired AS (
         CASE WHEN open_fence OR open_code THEN 0.9 WHEN dangling_end THEN 0.8 ELSE 0.7 END,
         json_object('open_code_block', open_fence OR open_code, 'ending', right(rtrim(answer), 40))
     FROM loops
-    WHERE coalesce(finish_reason, '') <> 'length' AND visible_chars > 0 AND (
+    WHERE coalesce(finish_reason, '') <> 'length' AND visible AND (
         open_fence OR open_code OR dangling_end
         OR (chars >= $cut_off_min_chars AND last_line_words >= 8
             -- prose, not a list item, table row, heading or quote ...

@@ -1,5 +1,5 @@
--- Rule inputs: the answers of the conversations in mine_scope.
+-- Rule inputs: the answers of the conversations in mine_scope, and their requests.
 CREATE OR REPLACE TEMP VIEW rule_inputs AS
-SELECT i.interaction_id AS item_id, i.response_content AS answer, i.finish_reason,
-    i.messages[-1].content AS request
-FROM interactions i SEMI JOIN mine_scope USING (conversation_id);
+SELECT i.interaction_id AS item_id, i.response_content AS answer, i.finish_reason, t.request
+FROM interactions i JOIN interaction_turns t USING (interaction_id)
+WHERE i.conversation_id IN (SELECT conversation_id FROM mine_scope);

@@ -1,24 +1,24 @@
 -- Implicit feedback per interaction, derived from the conversation itself and
 -- from logged events, for the conversations in mine_scope.
 INSERT INTO signals
-WITH turns AS (
-    SELECT
-        i.interaction_id, i.conversation_id, i.ts, i.response_content,
-        len(i.messages) AS n_msgs,
-        i.messages[-1].content AS request,
-        lead(i.interaction_id) OVER w AS next_id,
-        lead(i.ts) OVER w AS next_ts,
-        lead(len(i.messages)) OVER w AS next_n_msgs,
-        lead(i.messages[-1].content) OVER w AS next_request,
-        max(i.ts) OVER (PARTITION BY i.conversation_id) AS conversation_end
-    FROM interactions i SEMI JOIN mine_scope USING (conversation_id)
-    WINDOW w AS (PARTITION BY i.conversation_id ORDER BY i.turn_index, i.ts, i.interaction_id)
+WITH scoped AS (
+    -- read from interaction_turns, never the history; each turn's bigrams built once
+    SELECT t.*, bigram_set(t.request_norm) AS grams
+    FROM interaction_turns t SEMI JOIN mine_scope USING (conversation_id)
 ),
-normalised AS (
-    SELECT *, norm_text(request) AS n_req, norm_text(next_request) AS n_next,
-        lower(ltrim(left(request, 60))) AS opening,
-        lower(ltrim(left(next_request, 60))) AS next_opening
-    FROM turns
+turns AS (
+    -- each turn beside the next one
+    SELECT interaction_id, conversation_id, ts, n_msgs, request, request_norm AS n_req, opening, grams,
+        lead(interaction_id) OVER w AS next_id,
+        lead(ts) OVER w AS next_ts,
+        lead(n_msgs) OVER w AS next_n_msgs,
+        lead(request) OVER w AS next_request,
+        coalesce(lead(request_norm) OVER w, '') AS n_next,
+        lead(opening) OVER w AS next_opening,
+        lead(grams) OVER w AS next_grams,
+        max(ts) OVER (PARTITION BY conversation_id) AS conversation_end
+    FROM scoped
+    WINDOW w AS (PARTITION BY conversation_id ORDER BY turn_index, ts, interaction_id)
 ),
 follow AS (
     SELECT *,
@@ -27,7 +27,7 @@ follow AS (
         next_id IS NOT NULL AND next_n_msgs > n_msgs AS replied,
         CASE WHEN next_id IS NULL THEN NULL
              WHEN n_req = n_next THEN 1.0
-             ELSE set_jaccard(bigram_set(n_req), bigram_set(n_next)) END AS similarity,
+             ELSE set_jaccard(grams, next_grams) END AS similarity,
         opens_with_any(next_opening, $correction_prefixes) AS corrective,
         -- "continue", "more", "go on": the content so far was wanted
         opens_with_word(next_opening, $continuation_prefixes) AS continues,
@@ -35,7 +35,7 @@ follow AS (
         -- this request itself only thanks or closes ("thanks!" -> "you're welcome")
         opens_with_word(opening, $thanks_prefixes) AND length(n_req) <= 40 AS closing,
         opens_with_word(next_opening, $move_on_prefixes) AS moves_on
-    FROM normalised
+    FROM turns
 ),
 asked AS (
     -- how the next request differs from this one, word by word (only where it could
@@ -145,10 +145,10 @@ derived AS (
     UNION ALL
     -- how much of the answer the user rewrote (1 - edit-distance ratio)
     SELECT e.interaction_id, e.conversation_id, 'edit', 'negative',
-        levenshtein(left(t.response_content, 400), left(e."value", 400))
-            / greatest(length(left(t.response_content, 400)), length(left(e."value", 400)), 1),
+        levenshtein(left(i.response_content, 400), left(e."value", 400))
+            / greatest(length(left(i.response_content, 400)), length(left(e."value", 400)), 1),
         json_object('event_id', e.event_id)
-    FROM ev e JOIN turns t USING (interaction_id)
+    FROM ev e JOIN interactions i USING (interaction_id)
     WHERE e."type" = 'edit'
 )
 SELECT interaction_id, conversation_id, signal, polarity, least(greatest(strength, 0.0), 1.0),

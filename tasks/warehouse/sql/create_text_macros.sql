@@ -8,9 +8,14 @@
 CREATE OR REPLACE TEMP MACRO norm_text(s) AS
     regexp_replace(lower(coalesce(s, '')), '[\s\p{P}\p{S}]+', '', 'g');
 
--- n: an already normalised text (a column).
+-- n: an already normalised text (a column). Its characters are split once and paired
+-- with their successors: substr(n, i, 2) for every i would walk the UTF-8 text from its
+-- start each time, quadratic in its length (pasted documents are 10,000+ characters).
+-- A text shorter than two characters is its own only "bigram".
 CREATE OR REPLACE TEMP MACRO bigram_set(n) AS
-    list_distinct([substr(n, i, 2) FOR i IN range(1, greatest(length(n), 2))]);
+    list_distinct(CASE WHEN length(n) < 2 THEN [n]
+        ELSE [p[1] || p[2] FOR p IN list_zip(string_split(n, ''), string_split(substr(n, 2), ''), true)]
+        END);
 
 CREATE OR REPLACE TEMP MACRO set_jaccard(x, y) AS
     CASE WHEN len(x) + len(y) = 0 THEN 1.0

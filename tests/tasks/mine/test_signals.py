@@ -242,3 +242,29 @@ LONG_ANSWER = (
     "For a Japan tourist visa you typically need a passport valid for six months, the form, "
     "photos, proof of employment, bank statements and your itinerary."
 )
+
+
+def test_each_turn_is_read_once_and_again_when_it_is_read_again(con):
+    c = Conversations(con)
+    c.turn("c1", 0, ["How long may I stay in the Schengen area?"], "Up to 90 days.")
+    derive_signals(con, "r1")
+    turns = "SELECT request, request_norm, opening, asks, n_msgs FROM interaction_turns"
+    assert con.execute(turns).fetchall() == [
+        (
+            "How long may I stay in the Schengen area?",
+            "howlongmayistayintheschengenarea",
+            "how long may i stay in the schengen area?",
+            ["How long may I stay in the Schengen area?"],
+            2,
+        )
+    ]
+    derive_signals(con, "r2")  # nothing new: nothing read again
+    assert con.execute("SELECT count(*) FROM interaction_turns").fetchone()[0] == 1
+    # the landed file changed and was read again by a later ingest run
+    con.execute("DELETE FROM interactions")
+    c.turn("c1", 0, ["Do I need a visa for Japan?"], "Not for 90 days.")
+    con.execute("UPDATE interactions SET run_id = 'r3'")
+    derive_signals(con, "r3")
+    assert con.execute("SELECT request, run_id FROM interaction_turns").fetchall() == [
+        ("Do I need a visa for Japan?", "r3")
+    ]

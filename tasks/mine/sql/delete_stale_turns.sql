@@ -1,0 +1,5 @@
+-- Forget the per-turn rows of interactions that are gone or were read again (a changed
+-- landed file is re-read whole, in a later run).
+DELETE FROM interaction_turns t
+WHERE NOT EXISTS (
+    SELECT 1 FROM interactions i WHERE i.interaction_id = t.interaction_id AND i.run_id = t.run_id);
