@@ -15,6 +15,7 @@ import logging
 from collections import defaultdict
 from contextlib import closing
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 
 import duckdb
 import pyarrow as pa
@@ -55,6 +56,17 @@ DEFAULT_SIGNAL_WEIGHTS = {
     "continuation": 0.3,
 }
 
+# The user says in so many words that the answer is bad: where a trusted LLM judge finds
+# it fine, the case is disputed and goes to people rather than being cleared.
+EXPLICIT_SIGNALS = (
+    "thumbs_down",
+    "low_rating",
+    "correction",
+    "edit",
+    "negative_comment",
+    "escalation",
+)
+
 
 class MiningSettings(BaseModel):
     """Scoring weights and thresholds of bad-case mining."""
@@ -66,6 +78,12 @@ class MiningSettings(BaseModel):
         description="Weights by signal; the ones given replace the defaults, the rest keep theirs.",
     )
     badness_threshold: float = Field(0.5, ge=0, le=1, description="Cases at or above are bad.")
+    explicit_signals: list[str] = Field(
+        default_factory=lambda: list(EXPLICIT_SIGNALS),
+        description="Explicit negative feedback: where a trusted LLM judge finds the answer "
+        "good or acceptable, the case is disputed (queued for people, not mined) instead of "
+        "cleared.",
+    )
     near_miss_min_cost: float = Field(
         0.7, ge=0, description="User cost that marks a rule-clean answer as a near miss."
     )
@@ -106,6 +124,14 @@ class MiningSettings(BaseModel):
             raise ValueError("signal weights must be >= 0 (positive signals subtract by polarity)")
         return {**DEFAULT_SIGNAL_WEIGHTS, **given}
 
+    @field_validator("explicit_signals")
+    @classmethod
+    def _known_signals(cls, given: list[str]) -> list[str]:
+        unknown = sorted(set(given) - set(SIGNALS))
+        if unknown:
+            raise ValueError(f"unknown signals {unknown}; known: {', '.join(SIGNALS)}")
+        return given
+
 
 @dataclass(frozen=True)
 class MiningSummary:
@@ -120,6 +146,8 @@ class MiningSummary:
     untrusted_judges: list[str] = field(default_factory=list)
     judge_agreement: list[dict] = field(default_factory=list)
     signal_reliability: list[dict] = field(default_factory=list)
+    cleared_by_judge: int = 0  # would be bad cases; a trusted LLM judge found them fine
+    disputed: int = 0  # the same, against the user's explicit feedback: queued for people
 
 
 def score_cases(
@@ -148,6 +176,7 @@ def score_cases(
             "family_rate_high": settings.family_rate_high,
             "accepted_answer_trust": settings.accepted_answer_trust,
             "untrusted_llm": untrusted or [],
+            "explicit_signals": settings.explicit_signals,
         },
     )
 
@@ -182,6 +211,10 @@ def mine_bad_cases(
                 "near_miss_min_chars": settings.near_miss_min_chars,
             },
         )
+        now = datetime.now(UTC)
+        threshold = {"badness_threshold": settings.badness_threshold}
+        con.execute(sql("queue_disputed_cases"), {**threshold, "run_id": run_id, "now": now})
+        cleared, disputed = con.execute(sql("count_scope_disputes"), threshold).fetchone()
         clusters = _cluster(con, settings)
         con.execute(sql("update_case_priority"), {"floor": settings.priority_floor})
         con.execute(sql("delete_scope_rows", table="mined_conversations"))
@@ -199,13 +232,18 @@ def mine_bad_cases(
         untrusted,
         [asdict(a) for a in judge_agreement(con)],
         fetch_dicts(con.execute(sql("select_signal_reliability"))),
+        cleared_by_judge=cleared or 0,
+        disputed=disputed or 0,
     )
     log.info(
-        "mining: %d bad cases (%d near misses) among %d interactions; %d clusters",
+        "mining: %d bad cases (%d near misses) among %d interactions; %d clusters; "
+        "%d cleared by a trusted judge, %d disputed (queued for people)",
         new_cases,
         summary.near_misses,
         interactions,
         clusters,
+        summary.cleared_by_judge,
+        summary.disputed,
     )
     return summary
 

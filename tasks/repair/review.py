@@ -4,7 +4,9 @@ One queue (``review_queue``) carries two kinds of item:
 
 - ``judge_calibration``: label an answer bad / acceptable / good, blind (the
   judge's verdict and rationale are never exported). Labels feed Cohen's kappa
-  in :mod:`tasks.judge.calibration`.
+  in :mod:`tasks.judge.calibration`; on a ``disputed`` item (a trusted LLM judge
+  found the answer fine, the user's explicit feedback says bad) the label settles
+  the case: the next run mines its conversation again with the label.
 - ``expert_repair``: write the corrected answer (starting from the LLM draft if
   there is one), or label the original acceptable / good when it needs no repair.
 
@@ -228,6 +230,7 @@ def import_review(con: duckdb.DuckDBPyConnection, path: str | Path) -> ImportSum
     if updates:
         with arrow_view(con, "review_import_arrow", updates, _IMPORT_SCHEMA), transaction(con):
             con.execute(sql("update_review_items"), {"import_file": str(path.resolve())})
+            con.execute(sql("delete_settled_disputes"))
     by_kind = dict(Counter(u["kind"] for u in updates))
     log.info("imported %d review rows from %s", len(updates), path)
     return ImportSummary(
