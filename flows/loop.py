@@ -158,10 +158,21 @@ def _run_stages(config: LoopConfig, warehouse: str, run_id: str) -> LoopSummary:
     with llm_stage_runner(config.orchestration) as run_llm_stage:
         llm_judge = _judge_with_llm(config, warehouse, run_id, llm_configured, run_llm_stage, db)
         mining = mine_bad_cases_task(
-            warehouse, run_id, config.mining, config.signals, config.calibration, **db
+            warehouse,
+            run_id,
+            config.mining,
+            config.signals,
+            config.calibration,
+            evidence=config.evidence,
+            **db,
         )
         routing = route_bad_cases_task(
-            warehouse, run_id, config.routing, llm_configured and config.rewrite.enabled, **db
+            warehouse,
+            run_id,
+            config.routing,
+            llm_configured and config.rewrite.enabled,
+            evidence=config.evidence,
+            **db,
         )
         rewrite = run_llm_stage(
             rewrite_bad_cases_task,
@@ -184,6 +195,7 @@ def _run_stages(config: LoopConfig, warehouse: str, run_id: str) -> LoopSummary:
         config.calibration,
         config.privacy,
         config.config_hash(),
+        evidence=config.evidence,
         **db,
     )
     evalset = publish_eval_set_task(

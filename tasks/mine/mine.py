@@ -23,6 +23,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from tasks.audit.audit import EXPLICIT_SIGNALS, EvidenceSettings, latest_audit, signal_trust
 from tasks.judge.calibration import CalibrationSettings, judge_agreement, untrusted_judges
 from tasks.mine.signals import SIGNALS, SignalSettings, select_scope
 from tasks.warehouse.db import arrow_view, connect, fetch_dicts, sql, transaction
@@ -56,17 +57,6 @@ DEFAULT_SIGNAL_WEIGHTS = {
     "continuation": 0.3,
 }
 
-# The user says in so many words that the answer is bad: where a trusted LLM judge finds
-# it fine, the case is disputed and goes to people rather than being cleared.
-EXPLICIT_SIGNALS = (
-    "thumbs_down",
-    "low_rating",
-    "correction",
-    "edit",
-    "negative_comment",
-    "escalation",
-)
-
 
 class MiningSettings(BaseModel):
     """Scoring weights and thresholds of bad-case mining."""
@@ -78,12 +68,6 @@ class MiningSettings(BaseModel):
         description="Weights by signal; the ones given replace the defaults, the rest keep theirs.",
     )
     badness_threshold: float = Field(0.5, ge=0, le=1, description="Cases at or above are bad.")
-    explicit_signals: list[str] = Field(
-        default_factory=lambda: list(EXPLICIT_SIGNALS),
-        description="Explicit negative feedback: where a trusted LLM judge finds the answer "
-        "good or acceptable, the case is disputed (queued for people, not mined) instead of "
-        "cleared.",
-    )
     near_miss_min_cost: float = Field(
         0.7, ge=0, description="User cost that marks a rule-clean answer as a near miss."
     )
@@ -124,14 +108,6 @@ class MiningSettings(BaseModel):
             raise ValueError("signal weights must be >= 0 (positive signals subtract by polarity)")
         return {**DEFAULT_SIGNAL_WEIGHTS, **given}
 
-    @field_validator("explicit_signals")
-    @classmethod
-    def _known_signals(cls, given: list[str]) -> list[str]:
-        unknown = sorted(set(given) - set(SIGNALS))
-        if unknown:
-            raise ValueError(f"unknown signals {unknown}; known: {', '.join(SIGNALS)}")
-        return given
-
 
 @dataclass(frozen=True)
 class MiningSummary:
@@ -148,6 +124,8 @@ class MiningSummary:
     signal_reliability: list[dict] = field(default_factory=list)
     cleared_by_judge: int = 0  # would be bad cases; a trusted LLM judge found them fine
     disputed: int = 0  # the same, against the user's explicit feedback: queued for people
+    weight_factors: dict[str, float] = field(default_factory=dict)  # from the latest audit
+    latest_audit: list[dict] = field(default_factory=list)  # its estimates (audit_estimates)
 
 
 def score_cases(
@@ -155,6 +133,7 @@ def score_cases(
     settings: MiningSettings,
     signal_settings: SignalSettings,
     untrusted: list[str] | None = None,
+    explicit: list[str] | None = None,
 ) -> None:
     """Fill temp table ``case_scores``: user cost, deviation, family evidence and badness
     of every interaction in ``mine_scope`` (see ``tasks/mine/sql/create_case_scores.sql``).
@@ -162,6 +141,8 @@ def score_cases(
     Args:
         untrusted: LLM judge keys that may not be sole evidence
             (:func:`tasks.judge.calibration.untrusted_judges`).
+        explicit: Explicit negative feedback signals, which dispute a trusted judge's
+            good verdict instead of being cleared by it (default ``EXPLICIT_SIGNALS``).
     """
     weights = [{"signal": k, "weight": v} for k, v in sorted(settings.signal_weights.items())]
     con.execute(
@@ -176,7 +157,7 @@ def score_cases(
             "family_rate_high": settings.family_rate_high,
             "accepted_answer_trust": settings.accepted_answer_trust,
             "untrusted_llm": untrusted or [],
-            "explicit_signals": settings.explicit_signals,
+            "explicit_signals": list(EXPLICIT_SIGNALS) if explicit is None else explicit,
         },
     )
 
@@ -188,19 +169,27 @@ def mine_bad_cases(
     signal_settings: SignalSettings | None = None,
     calibration: CalibrationSettings | None = None,
     top: int = 10,
+    evidence: EvidenceSettings | None = None,
 ) -> MiningSummary:
     """Score the changed conversations, refresh ``bad_cases`` and their clusters.
 
     Signals and judgments (rules, and LLM judges if any) of the same
     conversations must be derived first. LLM judges that people disagree with
-    (``judge_agreement``) count only beside other evidence.
+    (``judge_agreement``) count only beside other evidence; a trusted one's good verdict
+    clears, or disputes (see ``create_case_scores.sql``). Signals the latest audit found
+    imprecise are down-weighted (:func:`tasks.audit.audit.signal_trust`).
     """
     settings = settings or MiningSettings()
     signal_settings = signal_settings or SignalSettings()
+    evidence = evidence or EvidenceSettings()
     conversations, _ = select_scope(con, signal_settings.abandon_after_s)
     untrusted = untrusted_judges(con, calibration)
+    factors = signal_trust(con, evidence).factors
+    if factors:  # signals the latest audit found imprecise weigh less (tasks/audit/audit.py)
+        weights = {k: round(w * factors.get(k, 1.0), 6) for k, w in settings.signal_weights.items()}
+        settings = settings.model_copy(update={"signal_weights": weights})
     with transaction(con):
-        score_cases(con, settings, signal_settings, untrusted)
+        score_cases(con, settings, signal_settings, untrusted, evidence.explicit_signals)
         con.execute(sql("delete_scope_rows", table="bad_cases"))
         con.execute(
             sql("insert_bad_cases"),
@@ -234,6 +223,8 @@ def mine_bad_cases(
         fetch_dicts(con.execute(sql("select_signal_reliability"))),
         cleared_by_judge=cleared or 0,
         disputed=disputed or 0,
+        weight_factors=factors,
+        latest_audit=latest_audit(con),
     )
     log.info(
         "mining: %d bad cases (%d near misses) among %d interactions; %d clusters; "
@@ -304,7 +295,10 @@ def mine_bad_cases_task(
     calibration: CalibrationSettings | None = None,
     memory_limit: str | None = None,
     threads: int | None = None,
+    evidence: EvidenceSettings | None = None,
 ) -> MiningSummary:
     """Prefect task: open the warehouse and run :func:`mine_bad_cases`."""
     with closing(connect(warehouse, memory_limit=memory_limit, threads=threads)) as con:
-        return mine_bad_cases(con, run_id, settings, signal_settings, calibration)
+        return mine_bad_cases(
+            con, run_id, settings, signal_settings, calibration, evidence=evidence
+        )

@@ -37,6 +37,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from expectations.suites import ValidationSettings
+from tasks.audit.audit import EvidenceSettings, signal_trust
 from tasks.judge.calibration import CalibrationSettings
 from tasks.publish.build import MESSAGES, BuildSettings, content_hash, find_contamination
 from tasks.publish.redact import PrivacySettings, redactor
@@ -86,9 +87,22 @@ class PublishSummary:
     checks: list[dict] = field(default_factory=list)
 
 
-def _kto_table(con: duckdb.DuckDBPyConnection, build: BuildSettings, privacy) -> pa.Table:
-    params = {"desirable_ratio": build.kto_desirable_ratio}
+def _kto_table(
+    con: duckdb.DuckDBPyConnection, build: BuildSettings, privacy, evidence: EvidenceSettings
+) -> tuple[pa.Table, list[str]]:
+    """The KTO rows (prompt, completion, label) and, per row, the evidence it rests on
+    (checked by the suite, not published)."""
+    params = {
+        "desirable_ratio": build.kto_desirable_ratio,
+        "explicit_signals": evidence.explicit_signals,
+        "unreliable_signals": signal_trust(con, evidence).unreliable,
+    }
     table = con.sql(sql("select_kto_rows"), params=params).to_arrow_table()
+    kinds = table.column("evidence").to_pylist()
+    return _redacted_kto(table.drop_columns(["evidence"]), privacy), kinds
+
+
+def _redacted_kto(table: pa.Table, privacy) -> pa.Table:
     redact = redactor(privacy)
     if redact is None or table.num_rows == 0:
         return table.cast(
@@ -130,8 +144,10 @@ def publish_preference_set(
     calibration: CalibrationSettings | None = None,
     privacy: PrivacySettings | None = None,
     config_hash: str | None = None,
+    evidence: EvidenceSettings | None = None,
 ) -> PublishSummary:
     """Validate the eligible pairs as a candidate set and publish it if it passes."""
+    evidence = evidence or EvidenceSettings()
     build = build or BuildSettings()
     validation = validation or ValidationSettings()
     calibration = calibration or CalibrationSettings()
@@ -142,7 +158,7 @@ def publish_preference_set(
         log.info("publish: no eligible pairs yet, nothing to publish")
         return PublishSummary("empty")
     pairs = pairs.drop_columns(["first_version"])
-    kto = _kto_table(con, build, privacy)
+    kto, kto_evidence = _kto_table(con, build, privacy, evidence)
     digest = content_hash(pairs, kto)
     interrupted = store.interrupted(name, digest)
     if interrupted:
@@ -161,7 +177,7 @@ def publish_preference_set(
             pairs.num_rows,
             kto.num_rows,
         )
-    report, files = _validate(con, pairs, kto, build, validation, calibration)
+    report, files = _validate(con, pairs, kto, kto_evidence, build, validation, calibration)
     version = version_name(store.versions(name), report.success, run_id, digest)
     manifest = _manifest(
         con, name, version, report.success, latest, parent, run_id, digest, pairs, kto
@@ -213,6 +229,7 @@ def _validate(
     con: duckdb.DuckDBPyConnection,
     pairs: pa.Table,
     kto: pa.Table,
+    kto_evidence: list[str],
     build: BuildSettings,
     validation: ValidationSettings,
     calibration: CalibrationSettings,
@@ -236,7 +253,9 @@ def _validate(
         ).fetchall()
     ]
     with tempfile.TemporaryDirectory(prefix="badcase-docs-") as docs:
-        report = validate_preference_set(checked, kto, kappas, validation, Path(docs) / "docs")
+        report = validate_preference_set(
+            checked, kto, kappas, validation, Path(docs) / "docs", kto_evidence
+        )
         files = {
             DATA_FILE: parquet_bytes(pairs),
             KTO_FILE: parquet_bytes(kto),
@@ -475,11 +494,21 @@ def publish_preference_set_task(
     config_hash: str | None = None,
     memory_limit: str | None = None,
     threads: int | None = None,
+    evidence: EvidenceSettings | None = None,
 ) -> PublishSummary:
     """Prefect task: open the warehouse and run :func:`publish_preference_set`."""
     with closing(connect(warehouse, memory_limit=memory_limit, threads=threads)) as con:
         return publish_preference_set(
-            con, run_id, datasets, name, build, validation, calibration, privacy, config_hash
+            con,
+            run_id,
+            datasets,
+            name,
+            build,
+            validation,
+            calibration,
+            privacy,
+            config_hash,
+            evidence,
         )
 
 

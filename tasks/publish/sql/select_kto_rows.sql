@@ -2,19 +2,46 @@
 -- as unpaired negatives (kto_only); and, as desirable examples, interactions users were
 -- plainly served by (a positive signal, no negative one, no bad verdict), a deterministic
 -- sample of at most $desirable_ratio per undesirable row.
+-- evidence: what an undesirable row rests on, strongest first (verified_repair, rule,
+-- llm_judge, explicit_feedback, implicit_signal, unreliable_signal); the suite bounds the
+-- share of each. A kto_only negative resting only on $unreliable_signals is left out
+-- (its route may predate the audit that found the signal unreliable).
 WITH pairs AS (
-    SELECT prompt, chosen AS completion, true AS label, pair_id AS source_id FROM preference_pairs
+    SELECT prompt, chosen AS completion, true AS label, pair_id AS source_id,
+        'verified_repair' AS evidence
+    FROM preference_pairs
     WHERE status = 'eligible'
     UNION ALL
-    SELECT prompt, rejected, false, pair_id FROM preference_pairs WHERE status = 'eligible'
+    SELECT prompt, rejected, false, pair_id, 'verified_repair'
+    FROM preference_pairs WHERE status = 'eligible'
 ),
-negatives AS (
+bad_verdicts AS (
+    SELECT interaction_id, bool_or(judge LIKE 'rule:%') AS rule, bool_or(judge LIKE 'llm:%') AS llm
+    FROM judgments WHERE verdict = 'bad' GROUP BY interaction_id
+),
+negative_signals AS (
+    SELECT interaction_id,
+        bool_or(list_contains($explicit_signals, signal)) AS explicit,
+        bool_or(NOT list_contains($unreliable_signals, signal)) AS solid
+    FROM signals WHERE polarity = 'negative' GROUP BY interaction_id
+),
+kto_cases AS (
     SELECT [{'role': m.role, 'content': m.content} FOR m IN i.messages
             IF m.role IN ('system', 'user', 'assistant') AND m.content IS NOT NULL] AS prompt,
         [{'role': 'assistant', 'content': i.response_content}] AS completion,
-        false AS label, r.case_id AS source_id
+        false AS label, r.case_id AS source_id,
+        CASE WHEN v.rule THEN 'rule'
+             WHEN v.llm THEN 'llm_judge'
+             WHEN s.explicit THEN 'explicit_feedback'
+             WHEN s.solid THEN 'implicit_signal'
+             ELSE 'unreliable_signal' END AS evidence
     FROM routes r JOIN interactions i USING (interaction_id)
+    LEFT JOIN bad_verdicts v USING (interaction_id)
+    LEFT JOIN negative_signals s USING (interaction_id)
     WHERE r.route = 'kto_only'
+),
+negatives AS (
+    SELECT * FROM kto_cases WHERE evidence <> 'unreliable_signal'
 ),
 undesirable AS (
     SELECT count(*) AS n FROM (SELECT label FROM pairs UNION ALL SELECT label FROM negatives)
@@ -32,16 +59,16 @@ ranked AS (
     SELECT [{'role': m.role, 'content': m.content} FOR m IN i.messages
             IF m.role IN ('system', 'user', 'assistant') AND m.content IS NOT NULL] AS prompt,
         [{'role': 'assistant', 'content': i.response_content}] AS completion,
-        true AS label, i.interaction_id AS source_id,
+        true AS label, i.interaction_id AS source_id, 'positive_signal' AS evidence,
         row_number() OVER (ORDER BY hash(i.interaction_id), i.interaction_id) AS rn
     FROM served s JOIN interactions i USING (interaction_id)
     WHERE i.interaction_id NOT IN (SELECT interaction_id FROM bad_cases)
       AND i.interaction_id NOT IN (SELECT interaction_id FROM judgments WHERE verdict = 'bad')
 ),
 positives AS (
-    SELECT prompt, completion, label, source_id FROM ranked, cap WHERE rn <= cap.n
+    SELECT prompt, completion, label, source_id, evidence FROM ranked, cap WHERE rn <= cap.n
 )
-SELECT prompt, completion, label FROM (
+SELECT prompt, completion, label, evidence FROM (
     SELECT * FROM pairs UNION ALL SELECT * FROM negatives UNION ALL SELECT * FROM positives
 )
 ORDER BY label, source_id;
