@@ -18,6 +18,6 @@ needs one, an LLM client) plus a thin Prefect ``@task`` wrapper; its SQL lives i
 Shared by the stages: ``warehouse`` (connection, SQL loader, runs), ``llm`` (client,
 prompting), ``errors``, ``files``. Beside the loop: ``audit`` (a blind stratified
 sample people label; precision / recall estimates the loop acts on). After
-training: ``evaluate`` (candidate models, RL prompt sets). Outside the loop: ``sample`` (the log generator for demo, tests and
-benchmarks).
+training: ``evaluate`` (candidate models, RL prompt sets). Outside the loop:
+``sample`` (the log generator for demo, tests and benchmarks).
 """
