@@ -184,8 +184,10 @@ def _negative_evidence_suite(gx, gxe, s: ValidationSettings):
 
 def _negative_evidence_rows(kto: pa.Table, evidence: list[str] | None) -> list[dict]:
     """One row per undesirable KTO row: 1 in the column of the evidence it rests on."""
+    if evidence is None:  # not known: nothing to check
+        return []
     labels = kto.column("label").to_pylist() if kto.num_rows else []
-    kinds = evidence or [None] * len(labels)
+    kinds = evidence
     return [
         {k: float(kind == k) for k in EVIDENCE_KINDS}
         for label, kind in zip(labels, kinds, strict=True)
@@ -228,10 +230,6 @@ def validate_preference_set(
             pd.DataFrame(rule_columns(pairs)),
         ),
         "kto_rows": (lambda: _kto_suite(gx, gxe), pd.DataFrame(_kto_rows(kto))),
-        "kto_negative_evidence": (
-            lambda: _negative_evidence_suite(gx, gxe, settings),
-            pd.DataFrame(_negative_evidence_rows(kto, kto_evidence)),
-        ),
         "judge_agreement": (
             lambda: _judge_suite(gx, gxe, settings),
             pd.DataFrame(agreement or [{"judge": None, "kappa": None}]).astype(
@@ -239,6 +237,12 @@ def validate_preference_set(
             ),
         ),
     }
+    negatives = _negative_evidence_rows(kto, kto_evidence)
+    if negatives:  # shares of nothing are undefined: no negatives, nothing to bound
+        batches["kto_negative_evidence"] = (
+            lambda: _negative_evidence_suite(gx, gxe, settings),
+            pd.DataFrame(negatives),
+        )
     return run_suites(batches, docs_dir)
 
 

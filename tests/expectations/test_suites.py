@@ -113,3 +113,29 @@ def test_balance_bounds_wait_for_enough_pairs():
     report = validate(rows, max_scene_share=0.2, balance_min_pairs=len(rows) + 1)
     assert report.success, "8 pairs are too few for shares to mean anything"
     assert not any("scene_share" in r["column"] for r in report.results)
+
+
+def test_kto_negatives_resting_on_unreliable_signals_fail_the_set():
+    """Issue 16: the share of undesirable KTO rows per evidence kind is bounded."""
+    import pyarrow as pa
+
+    from expectations.suites import ValidationSettings, validate_preference_set
+
+    msg = [{"role": "user", "content": "Hi"}]
+    kto = pa.table(
+        {
+            "prompt": [msg, msg, msg],
+            "completion": [msg, msg, msg],
+            "label": [False, False, True],
+        }
+    )
+    pairs = pa.table({"pair_id": pa.array([], pa.string())})
+    settings = ValidationSettings(min_pairs=0)
+    bad = validate_preference_set(
+        pairs, kto, [], settings, kto_evidence=["rule", "unreliable_signal", "positive_signal"]
+    )
+    assert any(f.startswith("kto_negative_evidence: unreliable_signal") for f in bad.failures)
+    good = validate_preference_set(
+        pairs, kto, [], settings, kto_evidence=["rule", "explicit_feedback", "positive_signal"]
+    )
+    assert not [f for f in good.failures if f.startswith("kto_negative_evidence")]
