@@ -80,7 +80,7 @@ def test_with_an_llm_the_judge_stage_runs_as_one_task(prefect_server, config, mo
     # neither candidates nor silent
     assert llm.ran and llm.model == "loopback-judge" and llm.selected == 5 == llm.requests
     assert llm.by_reason == {"above_threshold": 5}
-    assert llm.verdicts == {"good": 5}
+    assert llm.verdicts == {"bad": 5}
     assert all(s.headers["authorization"] == "Bearer sk-test" for s in server.seen)
     names = _task_runs(summary.run_id)
     assert sorted(names) == sorted(
