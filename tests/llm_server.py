@@ -255,8 +255,7 @@ REPAIRED = "REPAIRED"
 
 
 def sound_llm(body: dict, n: int) -> Reply:
-    """A script for every prompt of the loop: the rubric judge finds repairs good and the
-    originals it is shown bad (a trusted judge's "good" would clear them: issue 16), the
+    """A script for every prompt of the loop: the rubric judge finds answers good, the
     rewriter writes a repair marked REPAIRED, and the pairwise judge prefers the repair in
     whichever position it is shown."""
     prompt = body["messages"][0]["content"]
@@ -265,8 +264,7 @@ def sound_llm(body: dict, n: int) -> Reply:
     if "<answer_a>" in prompt:
         a = prompt.split("<answer_a>")[1].split("</answer_a>")[0]
         return Reply(pairwise_reply("[[A]]" if REPAIRED in a else "[[B]]"))
-    candidate = prompt.rsplit("<candidate_answer>", 1)[-1]
-    return Reply(rubric_reply("good", 9) if REPAIRED in candidate else rubric_reply("bad", 3))
+    return Reply(rubric_reply("good", 9))
 
 
 def rubric_json(verdict: str, score: int) -> str:
