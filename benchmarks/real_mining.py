@@ -5,7 +5,8 @@ those the miner of commit 429ca00 mined and 200 from those it did not, on the Sh
 corpus converted by :mod:`benchmarks.sharegpt`; two labellers who never saw the
 miner's output labelled them (``labelling_rubric.md``). Any later miner is measured on
 the same sample by weighting each stratum by its size (a stratified ratio estimator),
-with 95% intervals from a stratified bootstrap; ``unsure`` labels are left out.
+with 95% intervals from a stratified bootstrap (:mod:`tasks.audit.estimate`, the estimator
+``badcase-loop audit import`` uses); ``unsure`` labels are left out.
 
     python -m benchmarks.real_mining WAREHOUSE            # a warehouse mined from the corpus
     python -m benchmarks.real_mining WAREHOUSE --landing DIR --json
@@ -15,21 +16,11 @@ with 95% intervals from a stratified bootstrap; ``unsure`` labels are left out.
 from __future__ import annotations
 
 import json
-import random
-from dataclasses import dataclass
 from pathlib import Path
 
+from tasks.audit.estimate import Estimate, estimate
+
 DATA = Path(__file__).resolve().parent / "data"
-
-
-@dataclass(frozen=True)
-class Estimate:
-    """A stratified estimate with its 95% bootstrap interval, and the labelled items behind it."""
-
-    value: float | None
-    low: float | None
-    high: float | None
-    items: int
 
 
 def load_sample() -> tuple[list[dict], dict[str, int]]:
@@ -54,35 +45,6 @@ def load_sample() -> tuple[list[dict], dict[str, int]]:
         )
     strata = json.loads((DATA / "sharegpt_strata.json").read_text())["strata"]
     return items, strata
-
-
-def _ratio(items: list[dict], weights: dict[str, float], num, den) -> float | None:
-    n = sum(weights[i["stratum"]] for i in items if num(i))
-    d = sum(weights[i["stratum"]] for i in items if den(i))
-    return n / d if d else None
-
-
-def estimate(items: list[dict], strata: dict[str, int], num, den, reps: int = 2000) -> Estimate:
-    """The stratum-weighted share ``sum(num) / sum(den)`` with a stratified bootstrap interval."""
-    by = {h: [i for i in items if i["stratum"] == h] for h in strata}
-    weights = {h: strata[h] / max(len(by[h]), 1) for h in strata}
-    value = _ratio(items, weights, num, den)
-    rng = random.Random(7)
-    draws = []
-    for _ in range(reps):
-        resample = [x for h in strata for x in rng.choices(by[h], k=len(by[h])) if by[h]]
-        r = _ratio(resample, weights, num, den)
-        if r is not None:
-            draws.append(r)
-    draws.sort()
-    if not draws or value is None:
-        return Estimate(value, None, None, sum(1 for i in items if den(i)))
-    return Estimate(
-        value,
-        draws[int(0.025 * len(draws))],
-        draws[int(0.975 * len(draws)) - 1],
-        sum(1 for i in items if den(i)),
-    )
 
 
 def measure(warehouse: str | Path) -> dict:

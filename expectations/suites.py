@@ -80,6 +80,12 @@ class ValidationSettings(BaseModel):
         "longer answer, the one with more markdown list items, the more polite one "
         "(tasks/publish/cues.py).",
     )
+    max_kto_negative_share: dict[str, float] = Field(
+        default_factory=lambda: {"unreliable_signal": 0.0},
+        description="Largest share of the undesirable KTO rows resting on each kind of "
+        "evidence (verified_repair, rule, llm_judge, explicit_feedback, implicit_signal, "
+        "unreliable_signal); kinds not named are unbounded.",
+    )
     balance_min_pairs: int = Field(
         20,
         ge=1,
@@ -177,6 +183,36 @@ def _kto_suite(gx, gxe):
     return suite
 
 
+EVIDENCE_KINDS = (
+    "verified_repair",
+    "rule",
+    "llm_judge",
+    "explicit_feedback",
+    "implicit_signal",
+    "unreliable_signal",
+)
+
+
+def _negative_evidence_suite(gx, gxe, s: ValidationSettings):
+    suite = gx.ExpectationSuite(name="kto_negative_evidence")
+    for kind, share in sorted(s.max_kto_negative_share.items()):
+        suite.add_expectation(gxe.ExpectColumnMeanToBeBetween(column=kind, max_value=share))
+    return suite
+
+
+def _negative_evidence_rows(kto: pa.Table, evidence: list[str] | None) -> list[dict]:
+    """One row per undesirable KTO row: 1 in the column of the evidence it rests on."""
+    if evidence is None:  # not known: nothing to check
+        return []
+    labels = kto.column("label").to_pylist() if kto.num_rows else []
+    kinds = evidence
+    return [
+        {k: float(kind == k) for k in EVIDENCE_KINDS}
+        for label, kind in zip(labels, kinds, strict=True)
+        if not label
+    ]
+
+
 def _judge_suite(gx, gxe, s: ValidationSettings):
     suite = gx.ExpectationSuite(name="judge_agreement")
     suite.add_expectation(gxe.ExpectColumnValuesToBeBetween(column="kappa", min_value=s.min_kappa))
@@ -189,12 +225,15 @@ def validate_preference_set(
     agreement: list[dict],
     settings: ValidationSettings | None = None,
     docs_dir: str | Path | None = None,
+    kto_evidence: list[str] | None = None,
 ) -> ValidationReport:
     """Run the suites on a candidate set.
 
     Args:
         pairs: The DPO pairs (plus a ``contaminated`` column).
         kto: The KTO rows.
+        kto_evidence: Per KTO row, the evidence it rests on (``EVIDENCE_KINDS``); the
+            share of undesirable rows per kind is bounded by ``max_kto_negative_share``.
         agreement: Overall judge-vs-human rows with enough labels (judge, kappa).
         docs_dir: Where to leave GX Data Docs (HTML); None for none.
     """
@@ -216,6 +255,12 @@ def validate_preference_set(
             ),
         ),
     }
+    negatives = _negative_evidence_rows(kto, kto_evidence)
+    if negatives:  # shares of nothing are undefined: no negatives, nothing to bound
+        batches["kto_negative_evidence"] = (
+            lambda: _negative_evidence_suite(gx, gxe, settings),
+            pd.DataFrame(negatives),
+        )
     return run_suites(batches, docs_dir)
 
 
@@ -343,6 +388,7 @@ def _columns(name: str) -> tuple[str, ...]:
     return {
         "kto_rows": (*KTO_COLUMNS, "pii_found"),
         "judge_agreement": ("judge", "kappa"),
+        "kto_negative_evidence": EVIDENCE_KINDS,
         "eval_items": (*EVAL_COLUMNS, "reference_differs", "pii_found", "in_training"),
         "rl_prompts": (*RL_COLUMNS, "in_order", "pii_found"),
     }.get(name, PAIR_COLUMNS)

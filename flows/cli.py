@@ -66,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     schema.add_argument("kind", choices=("interactions", "events"))
 
     _add_review_parser(sub)
+    _add_audit_parser(sub)
     _add_serve_parser(sub)
     _add_forget_parser(sub)
     _add_model_parsers(sub)
@@ -134,6 +135,27 @@ def _forget(args: argparse.Namespace) -> int:
     if summary.still_in:
         _say("  retract those versions (a committed version is never rewritten)")
     return EXIT_OK
+
+
+def _add_audit_parser(sub: argparse._SubParsersAction) -> None:
+    audit = sub.add_parser(
+        "audit", help="measure mining on your traffic: a blind stratified sample people label"
+    )
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
+    export = audit_sub.add_parser(
+        "export", help="draw a blind stratified sample and write it in the review format"
+    )
+    export.add_argument("--out", required=True, help="JSONL file to write (the CSV gets .csv)")
+    export.add_argument(
+        "--per-stratum", type=int, default=None, help="items per stratum (default: config)"
+    )
+    imp = audit_sub.add_parser(
+        "import", help="read the labels back; report precision/recall with 95%% intervals"
+    )
+    imp.add_argument("file", help="the labelled export, JSONL or CSV")
+    for action in (export, imp):
+        action.add_argument("--warehouse", help="DuckDB warehouse file")
+        action.add_argument("--config", help="TOML config file (flags override it)")
 
 
 def _add_serve_parser(sub: argparse._SubParsersAction) -> None:
@@ -245,6 +267,8 @@ def main(argv: list[str] | None = None) -> int:
             return _generate(args)
         if args.command == "review":
             return _review(args)
+        if args.command == "audit":
+            return _audit(args)
         if args.command == "datasets":
             return _datasets(args)
         if args.command == "sources":
@@ -431,6 +455,38 @@ def _review(args: argparse.Namespace) -> int:
                     f"  {a.judge} ({a.model}): kappa {kappa} vs people on {a.labels} labels "
                     f"(agreement {a.agreement:.2f})"
                 )
+    return EXIT_OK
+
+
+def _audit(args: argparse.Namespace) -> int:
+    from contextlib import closing
+
+    from flows.config import load_config
+    from flows.report import render_audit
+    from tasks.audit.audit import export_audit, import_audit
+    from tasks.warehouse.db import connect
+
+    config = load_config(args.config, warehouse=args.warehouse)
+    with closing(connect(config.warehouse)) as con:
+        if args.audit_command == "export":
+            if args.per_stratum is not None and args.per_stratum < 1:
+                return _error("--per-stratum must be at least 1")
+            try:
+                done = export_audit(con, args.out, config.evidence, args.per_stratum)
+            except OSError as exc:
+                return _error(f"cannot write {args.out}: {exc}")
+            _say(
+                f"audit {done.audit_id}: {done.items} items from {len(done.strata)} strata "
+                f"written to {done.export.jsonl} (also {done.export.csv}); label each bad, "
+                "acceptable or good, then run 'badcase-loop audit import'"
+            )
+            return EXIT_OK
+        done = import_audit(con, args.file)
+        _say(
+            f"imported {done.review.imported} of {done.review.rows} rows from {args.file} "
+            f"({done.review.not_reviewed} not labelled yet)"
+        )
+        _say(render_audit(done.estimates) if done.estimates else "no labelled audit items yet")
     return EXIT_OK
 
 

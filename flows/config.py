@@ -18,6 +18,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from expectations.suites import ValidationSettings
+from tasks.audit.audit import EvidenceSettings
 from tasks.errors import ConfigError
 from tasks.evaluate.candidate import GateSettings
 from tasks.evaluate.rlprompts import RLSettings
@@ -161,6 +162,7 @@ class LoopConfig(BaseModel):
     signals: SignalSettings = SignalSettings()
     rules: RuleSettings = RuleSettings()
     mining: MiningSettings = MiningSettings()
+    evidence: EvidenceSettings = EvidenceSettings()
     llm: LLMSettings = LLMSettings()
     judge: JudgeSettings = JudgeSettings()
     calibration: CalibrationSettings = CalibrationSettings()

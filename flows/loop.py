@@ -151,6 +151,7 @@ def _run(config: LoopConfig, warehouse: str, run_id: str, flow_run_id: str | Non
 def _run_stages(config: LoopConfig, warehouse: str, run_id: str) -> LoopSummary:
     """The stages in loop order, each a task; the LLM-bound ones on the LLM stage runner."""
     db = {"memory_limit": config.duckdb.memory_limit, "threads": config.duckdb.threads}
+    ev = {"evidence": config.evidence}  # what is solid evidence, and the latest audit's say
     llm_configured = resolve_llm(config.llm) is not None  # the key itself stays in the tasks
     ingest, sources = _ingest(config, warehouse, run_id, db)
     signals = derive_signals_task(warehouse, run_id, config.signals, **db)
@@ -158,11 +159,10 @@ def _run_stages(config: LoopConfig, warehouse: str, run_id: str) -> LoopSummary:
     with llm_stage_runner(config.orchestration) as run_llm_stage:
         llm_judge = _judge_with_llm(config, warehouse, run_id, llm_configured, run_llm_stage, db)
         mining = mine_bad_cases_task(
-            warehouse, run_id, config.mining, config.signals, config.calibration, **db
+            warehouse, run_id, config.mining, config.signals, config.calibration, **db, **ev
         )
-        routing = route_bad_cases_task(
-            warehouse, run_id, config.routing, llm_configured and config.rewrite.enabled, **db
-        )
+        repairable = llm_configured and config.rewrite.enabled
+        routing = route_bad_cases_task(warehouse, run_id, config.routing, repairable, **db, **ev)
         rewrite = run_llm_stage(
             rewrite_bad_cases_task,
             warehouse,
@@ -187,6 +187,7 @@ def _run_stages(config: LoopConfig, warehouse: str, run_id: str) -> LoopSummary:
         config.config_hash(),
         config.compose,
         **db,
+        **ev,
     )
     # right after the commit, not at the end: a later stage failing cannot lose the event
     announce_versions_task(warehouse, config.dataset_name, run_id, **db)

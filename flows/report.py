@@ -134,6 +134,25 @@ class RunReport:
             "| rule judge | fired |",
             "|---|---:|",
             *[f"| `{k}` | {v} |" for k, v in jud.by_judge.items()],
+            "",
+            f"A trusted LLM judge cleared {mine.cleared_by_judge} would-be bad cases; "
+            f"{mine.disputed} are disputed (the user's explicit feedback says bad) and wait "
+            "for people in the calibration queue (`badcase-loop review export`).",
+            *(
+                [
+                    "",
+                    "Down-weighted by the latest audit: "
+                    + _pairs({f"`{k}`": f"x{v:.2f}" for k, v in mine.weight_factors.items()}),
+                ]
+                if mine.weight_factors
+                else []
+            ),
+            "",
+            "### Latest audit",
+            "",
+            render_audit(mine.latest_audit)
+            if mine.latest_audit
+            else "_No audit yet: `badcase-loop audit export` draws a blind sample to label._",
         ]
 
     def _md_llm(self) -> list[str]:
@@ -445,3 +464,34 @@ def render_trends(trends: TrendSummary) -> str:
 def _scene(cluster: dict) -> str:
     """A cluster's scene for display; logs without scenes (an optional field) say so."""
     return cluster.get("scene") or "(no scene)"
+
+
+def render_audit(estimates: list[dict]) -> str:
+    """A markdown table of an audit's estimates (``audit_estimates`` rows), the miner first."""
+    if not estimates:
+        return ""
+    table: dict[str, dict[str, dict]] = {}
+    for e in estimates:
+        table.setdefault(e["source"], {})[e["metric"]] = e
+
+    def cell(e: dict | None) -> str:
+        if e is None or e["value"] is None:
+            return "–"
+        interval = "" if e["low"] is None else f" [{e['low']:.2f}, {e['high']:.2f}]"
+        return f"{e['value']:.2f}{interval} (n={e['labels']})"
+
+    lines = [
+        f"Audit `{estimates[0]['audit_id']}`: stratified estimates, 95% intervals.",
+        "",
+        "| source | precision | recall |",
+        "|---|---|---|",
+    ]
+    for source, metrics in table.items():
+        name = "**mined (all evidence)**" if source == "*" else f"`{source}`"
+        lines.append(
+            f"| {name} | {cell(metrics.get('precision'))} | {cell(metrics.get('recall'))} |"
+        )
+    bad = table.get("*", {}).get("bad_rate")
+    if bad:
+        lines += ["", f"Share of all answers that are bad: {cell(bad)}."]
+    return "\n".join(lines)

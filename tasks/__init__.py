@@ -16,7 +16,8 @@ needs one, an LLM client) plus a thin Prefect ``@task`` wrapper; its SQL lives i
 6. ``monitor``    trends per night, scene and cluster
 
 Shared by the stages: ``warehouse`` (connection, SQL loader, runs, schema migrations),
-``llm`` (client, prompting), ``errors``, ``files``. After training: ``evaluate``
-(candidate models, RL prompt sets). Outside the loop: ``sample`` (the log generator for
-demo, tests and benchmarks).
+``llm`` (client, prompting), ``errors``, ``files``. Beside the loop: ``audit`` (a blind
+stratified sample people label; precision / recall estimates the loop acts on). After
+training: ``evaluate`` (candidate models, RL prompt sets). Outside the loop: ``sample``
+(the log generator for demo, tests and benchmarks).
 """

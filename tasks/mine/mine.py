@@ -14,6 +14,7 @@ import hashlib
 import logging
 from contextlib import closing
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 
 import duckdb
 import pyarrow as pa
@@ -21,6 +22,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from tasks.audit.audit import EXPLICIT_SIGNALS, EvidenceSettings, latest_audit, signal_trust
 from tasks.judge.calibration import CalibrationSettings, judge_agreement, untrusted_judges
 from tasks.mine.signals import SIGNALS, SignalSettings, select_scope
 from tasks.warehouse.db import arrow_view, connect, fetch_dicts, sql, transaction
@@ -119,6 +121,10 @@ class MiningSummary:
     untrusted_judges: list[str] = field(default_factory=list)
     judge_agreement: list[dict] = field(default_factory=list)
     signal_reliability: list[dict] = field(default_factory=list)
+    cleared_by_judge: int = 0  # would be bad cases; a trusted LLM judge found them fine
+    disputed: int = 0  # the same, against the user's explicit feedback: queued for people
+    weight_factors: dict[str, float] = field(default_factory=dict)  # from the latest audit
+    latest_audit: list[dict] = field(default_factory=list)  # its estimates (audit_estimates)
 
 
 def score_cases(
@@ -126,6 +132,7 @@ def score_cases(
     settings: MiningSettings,
     signal_settings: SignalSettings,
     untrusted: list[str] | None = None,
+    explicit: list[str] | None = None,
 ) -> None:
     """Fill temp table ``case_scores``: user cost, deviation, family evidence and badness
     of every interaction in ``mine_scope`` (see ``tasks/mine/sql/create_case_scores.sql``).
@@ -133,6 +140,8 @@ def score_cases(
     Args:
         untrusted: LLM judge keys that may not be sole evidence
             (:func:`tasks.judge.calibration.untrusted_judges`).
+        explicit: Explicit negative feedback signals, which dispute a trusted judge's
+            good verdict instead of being cleared by it (default ``EXPLICIT_SIGNALS``).
     """
     weights = [{"signal": k, "weight": v} for k, v in sorted(settings.signal_weights.items())]
     con.execute(
@@ -147,6 +156,7 @@ def score_cases(
             "family_rate_high": settings.family_rate_high,
             "accepted_answer_trust": settings.accepted_answer_trust,
             "untrusted_llm": untrusted or [],
+            "explicit_signals": list(EXPLICIT_SIGNALS) if explicit is None else explicit,
         },
     )
 
@@ -158,19 +168,27 @@ def mine_bad_cases(
     signal_settings: SignalSettings | None = None,
     calibration: CalibrationSettings | None = None,
     top: int = 10,
+    evidence: EvidenceSettings | None = None,
 ) -> MiningSummary:
     """Score the changed conversations, refresh ``bad_cases`` and their clusters.
 
     Signals and judgments (rules, and LLM judges if any) of the same
     conversations must be derived first. LLM judges that people disagree with
-    (``judge_agreement``) count only beside other evidence.
+    (``judge_agreement``) count only beside other evidence; a trusted one's good verdict
+    clears, or disputes (see ``create_case_scores.sql``). Signals the latest audit found
+    imprecise are down-weighted (:func:`tasks.audit.audit.signal_trust`).
     """
     settings = settings or MiningSettings()
     signal_settings = signal_settings or SignalSettings()
+    evidence = evidence or EvidenceSettings()
     conversations, _ = select_scope(con, signal_settings.abandon_after_s)
     untrusted = untrusted_judges(con, calibration)
+    factors = signal_trust(con, evidence).factors
+    if factors:  # signals the latest audit found imprecise weigh less (tasks/audit/audit.py)
+        weights = {k: round(w * factors.get(k, 1.0), 6) for k, w in settings.signal_weights.items()}
+        settings = settings.model_copy(update={"signal_weights": weights})
     with transaction(con):
-        score_cases(con, settings, signal_settings, untrusted)
+        score_cases(con, settings, signal_settings, untrusted, evidence.explicit_signals)
         con.execute(sql("delete_scope_rows", table="bad_cases"))
         con.execute(
             sql("insert_bad_cases"),
@@ -181,6 +199,10 @@ def mine_bad_cases(
                 "near_miss_min_chars": settings.near_miss_min_chars,
             },
         )
+        now = datetime.now(UTC)
+        threshold = {"badness_threshold": settings.badness_threshold}
+        con.execute(sql("queue_disputed_cases"), {**threshold, "run_id": run_id, "now": now})
+        cleared, disputed = con.execute(sql("count_scope_disputes"), threshold).fetchone()
         clusters = _cluster(con, settings)
         con.execute(sql("update_case_priority"), {"floor": settings.priority_floor})
         con.execute(sql("delete_scope_rows", table="mined_conversations"))
@@ -198,13 +220,20 @@ def mine_bad_cases(
         untrusted,
         [asdict(a) for a in judge_agreement(con)],
         fetch_dicts(con.execute(sql("select_signal_reliability"))),
+        cleared_by_judge=cleared or 0,
+        disputed=disputed or 0,
+        weight_factors=factors,
+        latest_audit=latest_audit(con),
     )
     log.info(
-        "mining: %d bad cases (%d near misses) among %d interactions; %d clusters",
+        "mining: %d bad cases (%d near misses) among %d interactions; %d clusters; "
+        "%d cleared by a trusted judge, %d disputed (queued for people)",
         new_cases,
         summary.near_misses,
         interactions,
         clusters,
+        summary.cleared_by_judge,
+        summary.disputed,
     )
     return summary
 
@@ -261,7 +290,10 @@ def mine_bad_cases_task(
     calibration: CalibrationSettings | None = None,
     memory_limit: str | None = None,
     threads: int | None = None,
+    evidence: EvidenceSettings | None = None,
 ) -> MiningSummary:
     """Prefect task: open the warehouse and run :func:`mine_bad_cases`."""
     with closing(connect(warehouse, memory_limit=memory_limit, threads=threads)) as con:
-        return mine_bad_cases(con, run_id, settings, signal_settings, calibration)
+        return mine_bad_cases(
+            con, run_id, settings, signal_settings, calibration, evidence=evidence
+        )

@@ -175,6 +175,7 @@ SIGNALS = (
     "thanks",
     "continuation",
 )
+POSITIVE_SIGNALS = ("thumbs_up", "copy", "high_rating", "thanks", "continuation")
 
 
 class SignalSettings(BaseModel):

@@ -37,6 +37,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from expectations.suites import ValidationSettings
+from tasks.audit.audit import EvidenceSettings, signal_trust
 from tasks.judge.calibration import CalibrationSettings
 from tasks.publish.build import MESSAGES, BuildSettings, content_hash, find_contamination
 from tasks.publish.compose import ComposeSettings, composition_report
@@ -91,11 +92,25 @@ class PublishSummary:
 MESSAGE_COLUMNS = ("prompt", "chosen", "rejected")
 
 
-def _kto_table(
-    con: duckdb.DuckDBPyConnection, build: BuildSettings, privacy
-) -> tuple[pa.Table, dict[str, dict[str, int]]]:
-    """The KTO rows, and per scene how many are desirable and undesirable."""
-    params = {"desirable_ratio": build.kto_desirable_ratio}
+@dataclass(frozen=True)
+class KtoRows:
+    """The KTO rows to publish (prompt, completion, label), per scene how many are desirable
+    and undesirable, and per row the evidence it rests on (checked by the suite, not
+    published)."""
+
+    table: pa.Table
+    by_scene: dict[str, dict[str, int]]
+    evidence: list[str]
+
+
+def _kto_rows(
+    con: duckdb.DuckDBPyConnection, build: BuildSettings, privacy, evidence: EvidenceSettings
+) -> KtoRows:
+    params = {
+        "desirable_ratio": build.kto_desirable_ratio,
+        "explicit_signals": evidence.explicit_signals,
+        "unreliable_signals": signal_trust(con, evidence).unreliable,
+    }
     table = con.sql(sql("select_kto_rows"), params=params).to_arrow_table()
     by_scene: dict[str, dict[str, int]] = {}
     for scene, label in zip(
@@ -103,7 +118,11 @@ def _kto_table(
     ):
         counts = by_scene.setdefault(str(scene), {"desirable": 0, "undesirable": 0})
         counts["desirable" if label else "undesirable"] += 1
-    return _redact_kto(table.drop_columns(["scene"]), privacy), dict(sorted(by_scene.items()))
+    return KtoRows(
+        _redact_kto(table.drop_columns(["scene", "evidence"]), privacy),
+        dict(sorted(by_scene.items())),
+        table.column("evidence").to_pylist(),
+    )
 
 
 def _redact_kto(table: pa.Table, privacy) -> pa.Table:
@@ -149,6 +168,7 @@ def publish_preference_set(
     privacy: PrivacySettings | None = None,
     config_hash: str | None = None,
     compose: ComposeSettings | None = None,
+    evidence: EvidenceSettings | None = None,
 ) -> PublishSummary:
     """Validate the eligible pairs (as composed) as a candidate set and publish it if it
     passes."""
@@ -160,7 +180,8 @@ def publish_preference_set(
         log.info("publish: no eligible pairs yet, nothing to publish")
         return PublishSummary("empty")
     pairs = pairs.drop_columns(["first_version"])
-    kto, kto_scenes = _kto_table(con, build, privacy)
+    rows = _kto_rows(con, build, privacy, evidence or EvidenceSettings())
+    kto = rows.table
     digest = content_hash(pairs, kto)
     with store.publishing(name):  # one writer at a time picks and writes a vNNNN
         record_committed(con, store, name)
@@ -181,7 +202,7 @@ def publish_preference_set(
                 pairs.num_rows,
                 kto.num_rows,
             )
-        report, files = _validate(con, pairs, kto, build, validation, calibration)
+        report, files = _validate(con, pairs, kto, rows.evidence, build, validation, calibration)
         if not report.success:  # the quarantined copy leaves the warehouse too: redacted
             files.update(_redacted_files(pairs, kto, privacy))
         version = next_version(store, name, report.success, run_id, digest)
@@ -190,7 +211,7 @@ def publish_preference_set(
         )
         manifest.update(files=file_index(files), validation=validation_summary(report))
         manifest["lineage"]["config_hash"] = config_hash
-        manifest["counts"]["kto_by_scene"] = kto_scenes
+        manifest["counts"]["kto_by_scene"] = rows.by_scene
         manifest["composition"] = _composition(con, pairs, compose)
         files["README.md"] = _card(manifest)
         target = write_version(store, name, version, files, manifest, report.success, run_id)
@@ -284,6 +305,7 @@ def _validate(
     con: duckdb.DuckDBPyConnection,
     pairs: pa.Table,
     kto: pa.Table,
+    kto_evidence: list[str],
     build: BuildSettings,
     validation: ValidationSettings,
     calibration: CalibrationSettings,
@@ -307,7 +329,9 @@ def _validate(
         ).fetchall()
     ]
     with tempfile.TemporaryDirectory(prefix="badcase-docs-") as docs:
-        report = validate_preference_set(checked, kto, kappas, validation, Path(docs) / "docs")
+        report = validate_preference_set(
+            checked, kto, kappas, validation, Path(docs) / "docs", kto_evidence
+        )
         files = {
             DATA_FILE: parquet_bytes(pairs),
             KTO_FILE: parquet_bytes(kto),
@@ -571,6 +595,7 @@ def publish_preference_set_task(
     compose: ComposeSettings | None = None,
     memory_limit: str | None = None,
     threads: int | None = None,
+    evidence: EvidenceSettings | None = None,
 ) -> PublishSummary:
     """Prefect task: open the warehouse and run :func:`publish_preference_set`."""
     with closing(connect(warehouse, memory_limit=memory_limit, threads=threads)) as con:
@@ -585,6 +610,7 @@ def publish_preference_set_task(
             privacy,
             config_hash,
             compose,
+            evidence,
         )
 
 

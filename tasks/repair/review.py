@@ -1,10 +1,14 @@
 """The human review queue: export pending items for people, import their work back.
 
-One queue (``review_queue``) carries two kinds of item:
+One queue (``review_queue``) carries three kinds of item:
 
 - ``judge_calibration``: label an answer bad / acceptable / good, blind (the
   judge's verdict and rationale are never exported). Labels feed Cohen's kappa
-  in :mod:`tasks.judge.calibration`.
+  in :mod:`tasks.judge.calibration`; on a ``disputed`` item (a trusted LLM judge
+  found the answer fine, the user's explicit feedback says bad) the label settles
+  the case: the next run mines its conversation again with the label.
+- ``audit``: label an answer of a blind stratified sample (:mod:`tasks.audit.audit`);
+  nothing the miner said about it is exported.
 - ``expert_repair``: write the corrected answer (starting from the LLM draft if
   there is one), or label the original acceptable / good when it needs no repair.
 
@@ -41,6 +45,9 @@ INSTRUCTIONS = {
     "judge_calibration": "Read the conversation and the original answer. Set label to bad "
     "(it fails the user on something that matters), acceptable (minor flaws only) or good. "
     "Fill in reviewer and reviewed_at (ISO-8601).",
+    "audit": "Read the conversation and the answer. Set label to bad (it fails the user on "
+    "something that matters: wrong, cut off, ignores the instructions, garbage), acceptable "
+    "(minor flaws only) or good. Fill in reviewer and reviewed_at (ISO-8601).",
     "expert_repair": "Write the corrected answer the user should have got in rewrite "
     "(start from draft if there is one), or set label to acceptable or good if the original "
     "needs no repair. Fill in reviewer and reviewed_at (ISO-8601).",
@@ -262,6 +269,7 @@ def import_review(con: duckdb.DuckDBPyConnection, path: str | Path) -> ImportSum
     if updates:
         with arrow_view(con, "review_import_arrow", updates, _IMPORT_SCHEMA), transaction(con):
             con.execute(sql("update_review_items"), {"import_file": str(path.resolve())})
+            con.execute(sql("delete_settled_disputes"))
     by_kind = dict(Counter(u["kind"] for u in updates))
     log.info("imported %d review rows from %s", len(updates), path)
     return ImportSummary(
@@ -347,11 +355,12 @@ def _review_errors(
             when = _timestamp(reviewed_at)
         except ValueError as exc:
             errors.append(str(exc))
-    if kind == "judge_calibration":
+    if kind in ("judge_calibration", "audit"):
+        what = "a calibration item" if kind == "judge_calibration" else "an audit item"
         if label is None:
-            errors.append("a calibration item needs a label (bad, acceptable or good)")
+            errors.append(f"{what} needs a label (bad, acceptable or good)")
         if rewrite is not None:
-            errors.append("a calibration item takes a label, not a rewrite")
+            errors.append(f"{what} takes a label, not a rewrite")
     elif rewrite is None and label not in ("acceptable", "good"):
         errors.append(
             "an expert repair needs a rewrite, or label acceptable/good if the original "

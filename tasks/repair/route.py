@@ -1,5 +1,7 @@
 """Route each bad case to its repair: ``llm_rewrite``, ``human_review``, ``kto_only`` or ``drop``.
 
+No unpaired KTO negative rests on unreliable evidence alone: such a case is dropped.
+
 A policy in config, applied in SQL (``tasks/repair/sql/insert_routes.sql``): scene risk
 (health, legal and finance go to people by default), evidence strength, a
 per-cluster quota, whether an LLM is configured, and a per-run rewrite budget
@@ -21,6 +23,8 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, ConfigDict, Field
 
+from tasks.audit.audit import EvidenceSettings, signal_trust
+from tasks.mine.signals import POSITIVE_SIGNALS
 from tasks.warehouse.db import connect, sql, transaction
 
 log = logging.getLogger(__name__)
@@ -76,10 +80,16 @@ def route_bad_cases(
     run_id: str,
     settings: RoutingSettings | None = None,
     llm_available: bool = False,
+    evidence: EvidenceSettings | None = None,
 ) -> RoutingSummary:
-    """Route every bad case without a route; queue the human ones for experts."""
+    """Route every bad case without a route; queue the human ones for experts.
+
+    A would-be ``kto_only`` case resting only on unreliable signals
+    (:func:`tasks.audit.audit.signal_trust`) is dropped (``unreliable_evidence``).
+    """
     settings = settings or RoutingSettings()
     now = datetime.now(UTC)
+    unreliable = signal_trust(con, evidence).unreliable
     with transaction(con):
         con.execute(
             sql("insert_routes"),
@@ -91,6 +101,8 @@ def route_bad_cases(
                 "max_llm_rewrites": settings.max_llm_rewrites,
                 "over_budget": settings.over_budget,
                 "llm_available": llm_available,
+                "unreliable_signals": unreliable,
+                "positive_signals": list(POSITIVE_SIGNALS),
                 "policy_version": settings.version(),
                 "run_id": run_id,
                 "now": now,
@@ -123,7 +135,8 @@ def route_bad_cases_task(
     llm_available: bool,
     memory_limit: str | None = None,
     threads: int | None = None,
+    evidence: EvidenceSettings | None = None,
 ) -> RoutingSummary:
     """Prefect task: open the warehouse and run :func:`route_bad_cases`."""
     with closing(connect(warehouse, memory_limit=memory_limit, threads=threads)) as con:
-        return route_bad_cases(con, run_id, settings, llm_available)
+        return route_bad_cases(con, run_id, settings, llm_available, evidence)

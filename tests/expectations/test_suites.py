@@ -154,3 +154,29 @@ def test_the_pii_check_is_independent_of_the_redactor():
         assert has_pii(planted) and not has_pii(Redactor()(planted)), planted
     for ordinary in ("on 2026-11-23 10:30:45, order 12345", "Python 3.11.7", "x[::2]", "[PHONE]"):
         assert not has_pii(ordinary), ordinary
+
+
+def test_kto_negatives_resting_on_unreliable_signals_fail_the_set():
+    """Issue 16: the share of undesirable KTO rows per evidence kind is bounded."""
+    import pyarrow as pa
+
+    from expectations.suites import ValidationSettings, validate_preference_set
+
+    msg = [{"role": "user", "content": "Hi"}]
+    kto = pa.table(
+        {
+            "prompt": [msg, msg, msg],
+            "completion": [msg, msg, msg],
+            "label": [False, False, True],
+        }
+    )
+    pairs = pa.table({"pair_id": pa.array([], pa.string())})
+    settings = ValidationSettings(min_pairs=0)
+    bad = validate_preference_set(
+        pairs, kto, [], settings, kto_evidence=["rule", "unreliable_signal", "positive_signal"]
+    )
+    assert any(f.startswith("kto_negative_evidence: unreliable_signal") for f in bad.failures)
+    good = validate_preference_set(
+        pairs, kto, [], settings, kto_evidence=["rule", "explicit_feedback", "positive_signal"]
+    )
+    assert not [f for f in good.failures if f.startswith("kto_negative_evidence")]

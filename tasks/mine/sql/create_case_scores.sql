@@ -13,6 +13,14 @@
 --   badness    = noisy-or of min(user_cost * trust, 1), deviation and family evidence,
 --                where trust discounts a lone complaint about an answer most users accept
 --   base_badness = the same without LLM judges (what selects items for LLM judging)
+--   cleared    = a trusted LLM judge found the answer good or acceptable (and no trusted
+--                judge found it bad): badness resting on signals, rules and the family is
+--                cleared (badness 0). Where explicit negative feedback ($explicit_signals:
+--                thumbs down, low rating, correction, edit, ...) disagrees, the case is
+--                disputed instead: badness 0 here, queued for people (queue_disputed_cases.sql)
+--                until a person's label settles it (bad: mined as usual; fine: cleared).
+--                An untrusted judge neither adds nor clears alone.
+--   judged_badness = the badness before any clearing (what a dispute is about)
 CREATE OR REPLACE TEMP TABLE case_scores AS
 WITH weights AS (
     SELECT unnest($signal_weights, recursive := true)
@@ -116,6 +124,46 @@ final AS (
              THEN asks[-2] ELSE asks[-1] END AS request
     FROM based
 )
-SELECT * EXCLUDE (asks, last_opening),
-    1 - (1 - least(user_cost * trust, 1)) * (1 - deviation) * (1 - family_evidence) AS badness
-FROM final;
+,
+-- a trusted LLM judge's good or acceptable verdict (never an untrusted one's)
+trusted_fine AS (
+    SELECT jd.interaction_id,
+        arg_max(jd.judge || '|' || jd.model || '|' || jd.prompt_version, jd.judged_at) AS judge_key
+    FROM judgments jd
+    JOIN interactions i USING (interaction_id)
+    SEMI JOIN mine_scope USING (conversation_id)
+    WHERE jd.judge LIKE 'llm:%' AND jd.verdict IN ('good', 'acceptable')
+      AND NOT list_contains($untrusted_llm, concat_ws('|', jd.judge, jd.model, jd.prompt_version, '*'))
+      AND NOT list_contains($untrusted_llm,
+            concat_ws('|', jd.judge, jd.model, jd.prompt_version, coalesce(i.scene, '')))
+    GROUP BY jd.interaction_id
+),
+explicit AS (
+    SELECT DISTINCT interaction_id FROM signals
+    WHERE polarity = 'negative' AND list_contains($explicit_signals, signal)
+),
+-- a person's latest label on the answer (calibration items: disputes are settled here)
+human AS (
+    SELECT interaction_id, arg_max(label, reviewed_at) AS label
+    FROM review_queue
+    WHERE kind = 'judge_calibration' AND status = 'done' AND label IS NOT NULL
+    GROUP BY interaction_id
+),
+judged_final AS (
+    SELECT f.*,
+        1 - (1 - least(f.user_cost * f.trust, 1)) * (1 - f.deviation) * (1 - f.family_evidence)
+            AS judged_badness,
+        t.judge_key AS cleared_by,
+        t.judge_key IS NOT NULL AND f.llm_trusted = 0 AND coalesce(h.label, '') <> 'bad' AS fine,
+        x.interaction_id IS NOT NULL AS explicit_negative,
+        h.label AS human_label
+    FROM final f
+    LEFT JOIN trusted_fine t USING (interaction_id)
+    LEFT JOIN explicit x USING (interaction_id)
+    LEFT JOIN human h USING (interaction_id)
+)
+SELECT * EXCLUDE (asks, last_opening, fine, explicit_negative, human_label),
+    CASE WHEN fine THEN 0 ELSE judged_badness END AS badness,
+    fine AND (NOT explicit_negative OR human_label IS NOT NULL) AS cleared,
+    fine AND explicit_negative AND human_label IS NULL AS disputed
+FROM judged_final;

@@ -6,9 +6,16 @@
 --   human_review  high_risk_scene (health, legal, finance by default), no_llm
 --   llm_rewrite   llm_repairable, highest priority first within max_llm_rewrites per run;
 --                 beyond it $over_budget (kto_only or human_review) with reason rewrite_budget
+-- A case that would be kto_only but rests on no solid evidence (only $unreliable_signals:
+-- no other negative signal, no judge's bad verdict) is drop|unreliable_evidence instead:
+-- an unpaired negative is trained on as it is, with no repair to confirm it.
 INSERT INTO routes
 WITH fresh AS (
-    SELECT b.case_id, b.interaction_id, b.cluster_id, b.scene, b.request, b.badness, b.priority
+    SELECT b.case_id, b.interaction_id, b.cluster_id, b.scene, b.request, b.badness, b.priority,
+        len(b.judges) > 0
+            OR len([s FOR s IN b.signals IF NOT list_contains($positive_signals, s)
+                                         AND NOT list_contains($unreliable_signals, s)]) > 0
+            AS solid
     FROM bad_cases b ANTI JOIN routes r USING (case_id)
 ),
 taken AS (
@@ -43,11 +50,16 @@ budget AS (
             PARTITION BY decided IS NULL ORDER BY priority DESC NULLS LAST, case_id) AS budget_rank
     FROM policy
 ),
-final AS (
+chosen AS (
     SELECT *, coalesce(decided, CASE WHEN budget_rank > $max_llm_rewrites
                                      THEN $over_budget || '|rewrite_budget'
-                                     ELSE 'llm_rewrite|llm_repairable' END) AS d
+                                     ELSE 'llm_rewrite|llm_repairable' END) AS d0
     FROM budget
+),
+final AS (
+    SELECT *, CASE WHEN d0 LIKE 'kto_only|%' AND NOT solid THEN 'drop|unreliable_evidence'
+                   ELSE d0 END AS d
+    FROM chosen
 )
 SELECT case_id, interaction_id, cluster_id, scene, split_part(d, '|', 1), split_part(d, '|', 2),
     $policy_version, $run_id, $now

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 
+from tasks.ingest.ingest import ingest_logs
 from tasks.judge.calibration import CalibrationSettings, update_judge_agreement
 from tasks.judge.llm_judge import JudgeSettings, judge_with_llm
 from tasks.judge.rubric import prompt_version
@@ -12,6 +14,10 @@ from tasks.llm.client import LLMClient, LLMSettings, LLMTarget
 from tasks.mine.mine import mine_bad_cases
 from tasks.mine.rules import judge_with_rules
 from tasks.mine.signals import derive_signals
+from tasks.repair.review import export_review, import_review
+from tasks.sample.generate import generate_logs
+from tasks.sample.quality import mining_quality
+from tasks.warehouse.db import connect
 from tests.llm_server import LLMServer, Reply, rubric_reply
 from tests.tasks.mining_helpers import Conversations
 
@@ -133,7 +139,8 @@ def test_llm_verdicts_feed_mining(con):
     cases = dict(con.execute("SELECT interaction_id, judges FROM bad_cases").fetchall())
     assert cases[ids["silent_wrong"]] == ["llm:rubric"], "a silent failure the LLM caught"
     assert ids["silent_right"] not in cases and ids["malformed"] not in cases
-    assert ids["complained"] in cases
+    # the user's thumbs down against a trusted judge's "good": disputed, for people (issue 16)
+    assert ids["complained"] not in cases
     deviation = con.execute(
         "SELECT deviation FROM bad_cases WHERE interaction_id = ?", [ids["silent_wrong"]]
     ).fetchone()[0]
@@ -262,3 +269,159 @@ def test_each_row_records_the_reply_format_that_produced_it(con):
     ).fetchall()
     assert summary.verdicts == {"good": 4} and formats == [("text",)]
     assert summary.requests == 5, "one refused structured request, then text for all"
+
+
+def _label_file(path, out, labels: dict[str, str]) -> None:
+    rows = [json.loads(line) for line in path.read_text().splitlines()]
+    for row in rows:
+        row.update(label=labels[row["interaction_id"]], reviewer="ann", reviewed_at="2026-11-02")
+    out.write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+
+def _calibration_items(con) -> list[tuple]:
+    return con.execute(
+        "SELECT interaction_id, reason, judge_verdict, status FROM review_queue "
+        "WHERE kind = 'judge_calibration' ORDER BY 1"
+    ).fetchall()
+
+
+def test_a_trusted_good_clears_implicit_evidence_and_disputes_explicit_feedback(con, tmp_path):
+    """Issue 16: a trusted judge's "good" clears badness from signals and rules; against a
+    thumbs down it makes a dispute that waits for a person, whose label settles it."""
+    ids = build(con)
+    c = Conversations(con)
+    ids["retried"] = c.turn("c6", 0, ["Schengen stay limit?"], ANSWER + " Cheers.")
+    c.event(ids["retried"], "regenerate")
+    ids["cut"] = c.turn("c7", 0, ["Schengen rules?"], ANSWER[:60], finish_reason="length")
+    ids["cut_wrong"] = c.turn(
+        "c8", 0, ["Schengen rules, briefly?"], WRONG[:60], finish_reason="length"
+    )
+    derive_signals(con, "r1")
+    judge_with_rules(con, "r1")
+    before = mine_bad_cases(con, "r0")
+    mined = {r[0] for r in con.execute("SELECT interaction_id FROM bad_cases").fetchall()}
+    assert {ids["complained"], ids["retried"], ids["cut"], ids["cut_wrong"]} <= mined
+    assert before.disputed == 0
+    with LLMServer(by_answer) as server:
+        run_judge(con, server)
+    summary = mine_bad_cases(con, "r1")
+    cases = {r[0] for r in con.execute("SELECT interaction_id FROM bad_cases").fetchall()}
+    assert ids["retried"] not in cases and ids["cut"] not in cases, "cleared by a trusted good"
+    assert ids["cut_wrong"] in cases, "the judge found it bad too"
+    assert ids["complained"] not in cases, "disputed: not a bad case until a person decides"
+    assert summary.disputed == 1 and summary.cleared_by_judge == 2
+    assert _calibration_items(con) == [(ids["complained"], "disputed", "good", "pending")]
+    mine_bad_cases(con, "r2")  # re-mining queues nothing twice
+    assert len(_calibration_items(con)) == 1
+    # A person exports the queue, says the answer was bad after all, imports it.
+    exported = export_review(con, tmp_path / "review.jsonl", ("judge_calibration",))
+    item = json.loads(Path(exported.jsonl).read_text())
+    assert "judge_verdict" not in item and item["judge_rationale"] is None, "blind"
+    _label_file(Path(exported.jsonl), tmp_path / "done.jsonl", {ids["complained"]: "bad"})
+    import_review(con, tmp_path / "done.jsonl")
+    derive_signals(con, "r3")
+    judge_with_rules(con, "r3")
+    settled = mine_bad_cases(con, "r3")
+    cases = {r[0] for r in con.execute("SELECT interaction_id FROM bad_cases").fetchall()}
+    assert ids["complained"] in cases and settled.disputed == 0, "settled by the person: bad"
+
+
+def test_a_dispute_a_person_finds_fine_stays_out(con, tmp_path):
+    ids = build(con)
+    with LLMServer(by_answer) as server:
+        run_judge(con, server)
+    mine_bad_cases(con, "r1")
+    exported = export_review(con, tmp_path / "review.jsonl", ("judge_calibration",))
+    _label_file(Path(exported.jsonl), tmp_path / "done.jsonl", {ids["complained"]: "good"})
+    import_review(con, tmp_path / "done.jsonl")
+    derive_signals(con, "r2")
+    judge_with_rules(con, "r2")
+    summary = mine_bad_cases(con, "r2")
+    cases = {r[0] for r in con.execute("SELECT interaction_id FROM bad_cases").fetchall()}
+    assert ids["complained"] not in cases and summary.disputed == 0
+    assert summary.cleared_by_judge == 1
+
+
+def _truth_by_prompt(con, ground_truth: Path) -> dict[tuple[str, str], bool]:
+    """(conversation, answer) as the judge sees them -> whether a failure was planted."""
+    bad = {
+        t["interaction_id"]: t["bad"]
+        for t in map(json.loads, ground_truth.read_text().splitlines())
+    }
+    truth: dict[tuple[str, str], bool] = {}
+    rows = con.execute(
+        "SELECT interaction_id, [{'role': m.role, 'content': m.content} FOR m IN messages], "
+        "response_content FROM interactions"
+    ).fetchall()
+    for iid, context, answer in rows:
+        key = (json.dumps(context, ensure_ascii=False), answer)
+        truth[key] = truth.get(key, False) or bad.get(iid, False)
+    return truth
+
+
+def knows_the_truth(truth: dict[tuple[str, str], bool]):
+    """A script: the rubric judge that knows the generator's ground truth."""
+
+    def script(body: dict, n: int) -> Reply:
+        prompt = body["messages"][0]["content"]
+        conversation = prompt.rsplit("<conversation>\n", 1)[1].split("\n</conversation>")[0]
+        answer = prompt.rsplit("<candidate_answer>\n", 1)[1].split("\n</candidate_answer>")[0]
+        key = (json.dumps(json.loads(conversation), ensure_ascii=False), json.loads(answer))
+        return Reply(rubric_reply("bad", 2) if truth[key] else rubric_reply("good", 9))
+
+    return script
+
+
+def _false_alarms(con, ground_truth: Path) -> None:
+    """Noise the judge must see through: a regenerate on one good answer in 8 (implicit:
+    cleared by the judge) and a thumbs down on one in 40 (explicit: disputed)."""
+    truth = {t["interaction_id"]: t for t in map(json.loads, ground_truth.read_text().splitlines())}
+    rows = con.execute(
+        "SELECT interaction_id, conversation_id, ts FROM interactions ORDER BY interaction_id"
+    ).fetchall()
+    good = [r for r in rows if r[0] in truth and not truth[r[0]]["bad"]]
+    events = [
+        (f"noise-{k}", iid, conv, ts, kind, None)
+        for k, (iid, conv, ts) in enumerate(good)
+        for kind in (["regenerate"] if k % 8 == 0 else ["thumbs_down"] if k % 40 == 1 else [])
+    ]
+    con.executemany(
+        "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, NULL, 'noise.jsonl', 'r0')", events
+    )
+
+
+def _mine_all(con, landing: Path) -> None:
+    ingest_logs(con, landing, "r1")
+    _false_alarms(con, landing / "ground_truth.jsonl")
+    derive_signals(con, "r1")
+    judge_with_rules(con, "r1")
+
+
+def test_a_judge_that_knows_the_truth_lifts_precision_at_unchanged_recall(tmp_path):
+    """Issue 16: with a perfect (scripted) trusted judge, the mined set is nearly exact:
+    precision >= 0.97 and recall no lower than without an LLM, on the same generated logs
+    (with false alarms added on good answers, implicit and explicit)."""
+    landing = tmp_path / "landing"
+    generate_logs(landing, 6000, seed=21, days=3, corrupt_rate=0.01)
+    truth_file = landing / "ground_truth.jsonl"
+    without = connect(":memory:")
+    _mine_all(without, landing)
+    mine_bad_cases(without, "r1")
+    plain = mining_quality(without, truth_file)
+    con = connect(":memory:")
+    _mine_all(con, landing)
+    with LLMServer(knows_the_truth(_truth_by_prompt(con, truth_file))) as server:
+        summary = run_judge(
+            con, server, llm_settings=LLMSettings(concurrency=16), silent_sample_rate=0.02
+        )
+    assert summary.parse_errors == 0 and not summary.call_failures
+    mined = mine_bad_cases(con, "r1")
+    judged = mining_quality(con, truth_file)
+    assert plain.precision < 0.9, "the noise makes false alarms without a judge"
+    assert judged.precision >= 0.97, (plain, judged, mined)
+    assert judged.recall >= plain.recall, (plain, judged)
+    assert mined.cleared_by_judge > 0 and mined.disputed > 0
+    queued = con.execute("SELECT count(*) FROM review_queue WHERE reason = 'disputed'").fetchone()[
+        0
+    ]
+    assert queued == mined.disputed, "every dispute waits for a person"

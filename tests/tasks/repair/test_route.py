@@ -93,3 +93,21 @@ def test_rerouting_is_idempotent(con):
     again = route_bad_cases(con, "r2")
     assert again.routed == 0 and again.queued_for_experts == 0
     assert con.execute("SELECT count(*) FROM review_queue").fetchone() == (1,)
+
+
+def test_no_kto_negative_rests_on_unreliable_signals_alone(con):
+    """Issue 16: a weak case whose only evidence is a rephrase (or refinement, abandonment)
+    is dropped, not kept as an unpaired KTO negative; a rule verdict beside it is solid."""
+    for n in (1, 2, 3):
+        add_case(con, n, badness=0.55, cluster=f"cl-{n}")
+    con.execute("UPDATE bad_cases SET signals = ['rephrase', 'thanks'] WHERE case_id = 'bc-1'")
+    con.execute(
+        "UPDATE bad_cases SET signals = ['rephrase'], judges = ['rule:cut_off'] "
+        "WHERE case_id = 'bc-2'"
+    )
+    route_bad_cases(con, "r1", llm_available=True)
+    assert routes(con) == {
+        "bc-1": ("drop", "unreliable_evidence"),
+        "bc-2": ("kto_only", "weak_evidence"),
+        "bc-3": ("kto_only", "weak_evidence"),
+    }

@@ -1,0 +1,1 @@
+"""Audit: measure mining on your own traffic with a blind, stratified sample people label."""

@@ -1,0 +1,1 @@
+DELETE FROM audit_estimates WHERE audit_id = $audit_id;
