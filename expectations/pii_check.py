@@ -3,7 +3,8 @@
 The published sets are redacted by :mod:`tasks.publish.redact`; checking them with the
 same patterns could never find what those patterns miss. This check shares none of its
 code and works differently: it takes every run of digits whatever separates them
-(spaces, dots, dashes, slashes, brackets) and judges the digits alone (Luhn for cards,
+(spaces, dots, dashes, slashes, brackets; not one inside a token of letters and digits
+such as a hex digest) and judges the digits alone (Luhn for cards,
 the check digit of a Chinese id, nine or more digits for phones and other ids), takes
 whitespace-separated tokens and asks :mod:`ipaddress` whether they are addresses, looks
 for an ``@`` between a name and a domain, for well-known secret prefixes, and for IBANs
@@ -19,7 +20,12 @@ import re
 _DATE_TIME = re.compile(
     r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?|\d{1,2}:\d{2}(?::\d{2})?"
 )
-_DIGIT_RUN = re.compile(r"\d(?:[\s./()+-]{0,3}\d)+")
+# A run inside a letters-and-digits token (a hex digest, a UUID, a commit id) is an
+# identifier of a thing, not of a person: the run must not touch a Latin letter.
+_DIGIT_RUN = re.compile(r"(?<![A-Za-z])\d(?:[\s./()+-]{0,3}\d)+(?![A-Za-z])")
+# Hex identifiers (digests, UUIDs, commit ids: at least one letter a-f among the hex
+# digits) name things, not people; they are taken out before digit runs are judged.
+_HEX_ID = re.compile(r"\b(?=[0-9a-fA-F-]*[a-fA-F])[0-9a-fA-F]{8,}(?:-[0-9a-fA-F]{4,})*\b")
 _AT = re.compile(r"[^\s@<>()\[\]\"',;:]+@[^\s@<>()\[\]\"',;:]+\.[A-Za-z]{2,}")
 _SECRET = re.compile(
     r"(?:sk-|sk_live_|sk_test_|rk_live_|hf_|AKIA|ASIA|gh[pousr]_|xox[abprs]-|AIza|eyJ)"
@@ -70,7 +76,7 @@ def has_pii(text: str | None) -> bool:
         return False
     if _AT.search(text) or _SECRET.search(text) or _iban(text):
         return True
-    rest = _DATE_TIME.sub(" ", text)
+    rest = _HEX_ID.sub(" ", _DATE_TIME.sub(" ", text))
     if any(_digits_look_personal(re.sub(r"\D", "", m.group(0))) for m in _DIGIT_RUN.finditer(rest)):
         return True
     return any(_address(token) for token in re.split(r"[\s\u3000-\u303f\uff00-\uffef]+", text))

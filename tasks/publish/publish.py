@@ -193,15 +193,8 @@ def publish_preference_set(
         parent = store.manifest(name, latest) if latest else None
         if parent and parent["content_hash"] == digest:
             log.info("publish: content unchanged since %s, nothing new", latest)
-            return PublishSummary(
-                "unchanged",
-                latest,
-                store.uri(name, latest),
-                latest,
-                digest,
-                pairs.num_rows,
-                kto.num_rows,
-            )
+            uri = store.uri(name, latest)
+            return PublishSummary("unchanged", latest, uri, latest, digest, *_rows(pairs, kto))
         report, files = _validate(con, pairs, kto, rows.evidence, build, validation, calibration)
         if not report.success:  # the quarantined copy leaves the warehouse too: redacted
             files.update(_redacted_files(pairs, kto, privacy))
@@ -238,6 +231,10 @@ def publish_preference_set(
         kto.num_rows,
     )
     return summary
+
+
+def _rows(pairs: pa.Table, kto: pa.Table) -> tuple[int, int]:
+    return pairs.num_rows, kto.num_rows
 
 
 def _redacted_files(pairs: pa.Table, kto: pa.Table, privacy) -> dict[str, bytes | str]:
