@@ -62,6 +62,12 @@ class EvidenceSettings(BaseModel):
         "good or acceptable, the case is disputed (queued for people, not mined) instead of "
         "cleared.",
     )
+    judge_clears: bool = Field(
+        True,
+        description="A trusted LLM judge's good or acceptable verdict clears badness resting "
+        "on implicit signals and rules (disputed instead where explicit feedback says bad). "
+        "Off: the judge only adds evidence.",
+    )
     unreliable_signals: list[str] = Field(
         default_factory=lambda: list(UNRELIABLE_SIGNALS),
         description="Negative signals too unreliable for a KTO negative to rest on alone "

@@ -133,6 +133,7 @@ def score_cases(
     signal_settings: SignalSettings,
     untrusted: list[str] | None = None,
     explicit: list[str] | None = None,
+    judge_clears: bool = True,
 ) -> None:
     """Fill temp table ``case_scores``: user cost, deviation, family evidence and badness
     of every interaction in ``mine_scope`` (see ``tasks/mine/sql/create_case_scores.sql``).
@@ -142,6 +143,7 @@ def score_cases(
             (:func:`tasks.judge.calibration.untrusted_judges`).
         explicit: Explicit negative feedback signals, which dispute a trusted judge's
             good verdict instead of being cleared by it (default ``EXPLICIT_SIGNALS``).
+        judge_clears: Whether a trusted judge's good verdict clears (``evidence.judge_clears``).
     """
     weights = [{"signal": k, "weight": v} for k, v in sorted(settings.signal_weights.items())]
     con.execute(
@@ -157,6 +159,7 @@ def score_cases(
             "accepted_answer_trust": settings.accepted_answer_trust,
             "untrusted_llm": untrusted or [],
             "explicit_signals": list(EXPLICIT_SIGNALS) if explicit is None else explicit,
+            "judge_clears": judge_clears,
         },
     )
 
@@ -188,7 +191,14 @@ def mine_bad_cases(
         weights = {k: round(w * factors.get(k, 1.0), 6) for k, w in settings.signal_weights.items()}
         settings = settings.model_copy(update={"signal_weights": weights})
     with transaction(con):
-        score_cases(con, settings, signal_settings, untrusted, evidence.explicit_signals)
+        score_cases(
+            con,
+            settings,
+            signal_settings,
+            untrusted,
+            evidence.explicit_signals,
+            evidence.judge_clears,
+        )
         con.execute(sql("delete_scope_rows", table="bad_cases"))
         con.execute(
             sql("insert_bad_cases"),

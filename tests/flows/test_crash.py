@@ -18,9 +18,13 @@ from prefect.settings import get_current_settings
 
 from tests.llm_server import LLMServer, Reply, sound_llm
 
+# sound_llm's judge finds every answer good: with clearing on it would clear every case and
+# leave nothing to repair or publish, so it only adds evidence here (clearing: test_llm_judge)
 CONFIG = """
 [llm]
 concurrency = 2
+[evidence]
+judge_clears = false
 [judge]
 max_items = 16
 [routing]

@@ -72,6 +72,9 @@ def test_with_an_llm_the_judge_stage_runs_as_one_task(prefect_server, config, mo
         monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
         monkeypatch.setenv("BADCASE_LLM_MODEL", "loopback-judge")
         config.judge.silent_sample_rate = 1.0
+        # sound_llm's judge finds every answer good: it only adds evidence here, or it would
+        # clear every case before routing (clearing: tests/tasks/judge/test_llm_judge.py)
+        config.evidence.judge_clears = False
         # every chosen answer here is an LLM's: allow that (the source-mix guard has its own test)
         config.validation.max_llm_source_share = 1.0
         summary = bad_case_loop(config)

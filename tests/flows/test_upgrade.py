@@ -51,6 +51,9 @@ def setup(tmp_path, monkeypatch):
         },
     )
     config.judge.silent_sample_rate = 1.0
+    # the fixture's judge (and sound_llm) found almost every answer good: with clearing on,
+    # the upgraded warehouse would have no bad case left to continue with
+    config.evidence.judge_clears = False
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
     monkeypatch.setenv("BADCASE_LLM_MODEL", "loopback-judge")
     return config, landing, tmp_path / "pristine.duckdb"

@@ -132,7 +132,7 @@ trusted_fine AS (
     FROM judgments jd
     JOIN interactions i USING (interaction_id)
     SEMI JOIN mine_scope USING (conversation_id)
-    WHERE jd.judge LIKE 'llm:%' AND jd.verdict IN ('good', 'acceptable')
+    WHERE $judge_clears AND jd.judge LIKE 'llm:%' AND jd.verdict IN ('good', 'acceptable')
       AND NOT list_contains($untrusted_llm, concat_ws('|', jd.judge, jd.model, jd.prompt_version, '*'))
       AND NOT list_contains($untrusted_llm,
             concat_ws('|', jd.judge, jd.model, jd.prompt_version, coalesce(i.scene, '')))
