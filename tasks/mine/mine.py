@@ -22,7 +22,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from tasks.audit.audit import EXPLICIT_SIGNALS, EvidenceSettings, latest_audit, signal_trust
+from tasks.audit.audit import EvidenceSettings, latest_audit, signal_trust
 from tasks.judge.calibration import CalibrationSettings, judge_agreement, untrusted_judges
 from tasks.mine.signals import SIGNALS, SignalSettings, select_scope
 from tasks.warehouse.db import arrow_view, connect, fetch_dicts, sql, transaction
@@ -132,8 +132,7 @@ def score_cases(
     settings: MiningSettings,
     signal_settings: SignalSettings,
     untrusted: list[str] | None = None,
-    explicit: list[str] | None = None,
-    judge_clears: bool = True,
+    evidence: EvidenceSettings | None = None,
 ) -> None:
     """Fill temp table ``case_scores``: user cost, deviation, family evidence and badness
     of every interaction in ``mine_scope`` (see ``tasks/mine/sql/create_case_scores.sql``).
@@ -141,10 +140,10 @@ def score_cases(
     Args:
         untrusted: LLM judge keys that may not be sole evidence
             (:func:`tasks.judge.calibration.untrusted_judges`).
-        explicit: Explicit negative feedback signals, which dispute a trusted judge's
-            good verdict instead of being cleared by it (default ``EXPLICIT_SIGNALS``).
-        judge_clears: Whether a trusted judge's good verdict clears (``evidence.judge_clears``).
+        evidence: Which signals are explicit feedback (they dispute a trusted judge's good
+            verdict instead of being cleared by it) and whether a trusted judge clears at all.
     """
+    evidence = evidence or EvidenceSettings()
     weights = [{"signal": k, "weight": v} for k, v in sorted(settings.signal_weights.items())]
     con.execute(
         sql("create_case_scores"),
@@ -158,8 +157,8 @@ def score_cases(
             "family_rate_high": settings.family_rate_high,
             "accepted_answer_trust": settings.accepted_answer_trust,
             "untrusted_llm": untrusted or [],
-            "explicit_signals": list(EXPLICIT_SIGNALS) if explicit is None else explicit,
-            "judge_clears": judge_clears,
+            "explicit_signals": evidence.explicit_signals,
+            "judge_clears": evidence.judge_clears,
         },
     )
 
@@ -191,14 +190,7 @@ def mine_bad_cases(
         weights = {k: round(w * factors.get(k, 1.0), 6) for k, w in settings.signal_weights.items()}
         settings = settings.model_copy(update={"signal_weights": weights})
     with transaction(con):
-        score_cases(
-            con,
-            settings,
-            signal_settings,
-            untrusted,
-            evidence.explicit_signals,
-            evidence.judge_clears,
-        )
+        score_cases(con, settings, signal_settings, untrusted, evidence)
         con.execute(sql("delete_scope_rows", table="bad_cases"))
         con.execute(
             sql("insert_bad_cases"),
