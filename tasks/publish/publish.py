@@ -171,9 +171,16 @@ def publish_preference_set(
     evidence: EvidenceSettings | None = None,
 ) -> PublishSummary:
     """Validate the eligible pairs (as composed) as a candidate set and publish it if it
-    passes."""
-    build, validation = build or BuildSettings(), validation or ValidationSettings()
-    calibration, store = calibration or CalibrationSettings(), Store(datasets)
+    passes.
+
+    Long because its steps share one publishing lock and the version being written:
+    choosing the number, validating, writing and recording must not interleave with
+    another writer, and splitting them would only pass those locals around.
+    """
+    build = build or BuildSettings()
+    validation = validation or ValidationSettings()
+    calibration = calibration or CalibrationSettings()
+    store = Store(datasets)
     create_text_macros(con)
     pairs = con.sql(sql("select_eligible_pairs")).to_arrow_table()
     if pairs.num_rows == 0:
@@ -193,8 +200,15 @@ def publish_preference_set(
         parent = store.manifest(name, latest) if latest else None
         if parent and parent["content_hash"] == digest:
             log.info("publish: content unchanged since %s, nothing new", latest)
-            uri = store.uri(name, latest)
-            return PublishSummary("unchanged", latest, uri, latest, digest, *_rows(pairs, kto))
+            return PublishSummary(
+                "unchanged",
+                latest,
+                store.uri(name, latest),
+                latest,
+                digest,
+                pairs.num_rows,
+                kto.num_rows,
+            )
         report, files = _validate(con, pairs, kto, rows.evidence, build, validation, calibration)
         if not report.success:  # the quarantined copy leaves the warehouse too: redacted
             files.update(_redacted_files(pairs, kto, privacy))
@@ -231,10 +245,6 @@ def publish_preference_set(
         kto.num_rows,
     )
     return summary
-
-
-def _rows(pairs: pa.Table, kto: pa.Table) -> tuple[int, int]:
-    return pairs.num_rows, kto.num_rows
 
 
 def _redacted_files(pairs: pa.Table, kto: pa.Table, privacy) -> dict[str, bytes | str]:
