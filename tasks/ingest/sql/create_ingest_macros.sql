@@ -64,3 +64,24 @@ CREATE OR REPLACE TEMP MACRO events_problem(r, max_bytes) AS (
         'reason': 'invalid_value', 'detail': 'an ' || r."type" || ' event needs its text in value'}
     END
 );
+
+-- Why a landed line of either kind is rejected before its fields are validated, as
+-- {reason, detail} (NULL when it reads as a JSON object of the right field types): the
+-- reader's own rejection, a source adapter's (src: its _source_reject record), bad JSON,
+-- not an object, or fields of the wrong type (wrong_fields: their names).
+CREATE OR REPLACE TEMP MACRO line_problem(reject_reason, src, is_json, top_type, wrong_fields) AS (
+    CASE
+    WHEN reject_reason = 'invalid_encoding' THEN {
+        'reason': reject_reason, 'detail': 'the line is not valid UTF-8'}
+    WHEN reject_reason = 'record_too_large' THEN {
+        'reason': reject_reason, 'detail': 'the line is longer than the reader accepts'}
+    WHEN reject_reason IS NOT NULL THEN {
+        'reason': reject_reason, 'detail': 'the line could not be read as text'}
+    WHEN src->>'reason' IS NOT NULL THEN {'reason': src->>'reason', 'detail': src->>'detail'}
+    WHEN NOT is_json THEN {
+        'reason': 'invalid_json', 'detail': 'not valid JSON (truncated or malformed)'}
+    WHEN top_type <> 'OBJECT' THEN {
+        'reason': 'not_an_object', 'detail': 'a JSON ' || lower(top_type) || ', not an object'}
+    WHEN wrong_fields <> '' THEN {'reason': 'wrong_type', 'detail': 'wrong type: ' || wrong_fields}
+    END
+);

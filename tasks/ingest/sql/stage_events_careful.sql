@@ -40,20 +40,6 @@ SELECT
     source_file, $run_id AS run_id,
     coalesce(TRY_CAST(src->>'line_no' AS BIGINT), line_no) AS line_no,
     coalesce(src->>'raw', line) AS raw, coalesce(strlen(src->>'raw'), raw_bytes) AS raw_bytes,
-    CASE
-        WHEN reject_reason IS NOT NULL THEN reject_reason
-        WHEN src->>'reason' IS NOT NULL THEN src->>'reason'
-        WHEN NOT is_json THEN 'invalid_json'
-        WHEN top_type <> 'OBJECT' THEN 'not_an_object'
-        WHEN wrong_fields <> '' THEN 'wrong_type'
-    END AS pre_reason,
-    CASE
-        WHEN reject_reason = 'invalid_encoding' THEN 'the line is not valid UTF-8'
-        WHEN src->>'reason' IS NOT NULL THEN src->>'detail'
-        WHEN reject_reason = 'record_too_large' THEN 'the line is longer than the reader accepts'
-        WHEN reject_reason IS NOT NULL THEN 'the line could not be read as text'
-        WHEN NOT is_json THEN 'not valid JSON (truncated or malformed)'
-        WHEN top_type <> 'OBJECT' THEN 'a JSON ' || lower(top_type) || ', not an object'
-        WHEN wrong_fields <> '' THEN 'wrong type: ' || wrong_fields
-    END AS pre_detail
+    line_problem(reject_reason, src, is_json, top_type, wrong_fields).reason AS pre_reason,
+    line_problem(reject_reason, src, is_json, top_type, wrong_fields).detail AS pre_detail
 FROM w;
