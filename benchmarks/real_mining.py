@@ -105,27 +105,15 @@ def measure(warehouse: str | Path) -> dict:
 
 def mine_corpus(landing: str | Path, warehouse: str | Path) -> dict[str, float]:
     """Ingest ``landing`` into a new ``warehouse`` and mine it without an LLM; stage seconds."""
-    import time
-
-    from tasks.ingest.ingest import ingest_logs
-    from tasks.mine.mine import mine_bad_cases
-    from tasks.mine.rules import judge_with_rules
-    from tasks.mine.signals import derive_signals
+    from benchmarks.real_shaped import mine_night
     from tasks.warehouse.db import connect
 
     con = connect(warehouse)
-    seconds = {}
-    for name, stage in (
-        ("ingest", lambda: ingest_logs(con, landing, "bench")),
-        ("signals", lambda: derive_signals(con, "bench")),
-        ("rules", lambda: judge_with_rules(con, "bench")),
-        ("mining", lambda: mine_bad_cases(con, "bench")),
-    ):
-        start = time.perf_counter()
-        stage()
-        seconds[name] = round(time.perf_counter() - start, 1)
-    con.close()
-    return seconds
+    try:
+        seconds = mine_night(con, Path(landing), "bench")
+    finally:
+        con.close()
+    return {name: round(s, 1) for name, s in seconds.items()}
 
 
 def as_json(report: dict) -> dict:

@@ -49,7 +49,8 @@ def bare(landing: Path, db: Path) -> dict:
     return {"rows": rows, "seconds": time.perf_counter() - start}
 
 
-def _night(con, landing: Path, run_id: str) -> dict[str, float]:
+def mine_night(con, landing: Path, run_id: str) -> dict[str, float]:
+    """Ingest ``landing`` and mine it without an LLM, as one night does; seconds per stage."""
     from tasks.ingest.ingest import ingest_logs
     from tasks.mine.mine import mine_bad_cases
     from tasks.mine.rules import judge_with_rules
@@ -80,12 +81,12 @@ def loop(landing: Path, warehouse: Path) -> dict:
     try:
         first_bytes = sum(Path(f).stat().st_size for f in _files(landing))
         con = connect(warehouse)
-        first = _night(con, landing, "night-1")
+        first = mine_night(con, landing, "night-1")
         first_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     finally:
         shutil.move(held, last)
     all_bytes = sum(Path(f).stat().st_size for f in _files(landing))
-    second = _night(con, landing, "night-2")
+    second = mine_night(con, landing, "night-2")
     interactions, cases, clusters = con.execute(
         "SELECT (SELECT count(*) FROM interactions), count(*), count(DISTINCT cluster_id) "
         "FROM bad_cases"
