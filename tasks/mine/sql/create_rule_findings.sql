@@ -4,7 +4,7 @@
 -- every rule passed. Costly checks (tool-call JSON, repetition) only run on answers
 -- that could fail them.
 CREATE OR REPLACE TEMP TABLE rule_findings AS
-WITH r AS (
+WITH r AS MATERIALIZED (
     SELECT item_id, answer, finish_reason, request FROM rule_inputs
 ),
 p AS (
@@ -75,10 +75,25 @@ g AS (
     FROM e
 ),
 h AS (
-    SELECT *, list_aggregate(words, 'mode') AS top_word FROM g
+    SELECT *, list_aggregate(words, 'mode') AS top_word,
+        -- (lower-cased once, and only for an answer long enough to be verbose)
+        CASE WHEN weighted_len >= $verbose_min_length THEN lower(answer) END AS answer_lower
+    FROM g
 ),
-loops AS (
-    SELECT *, len([w FOR w IN words IF w = top_word]) AS top_word_count FROM h
+loops AS MATERIALIZED (
+    -- what the rules below look at, computed once per answer (the answers themselves
+    -- are not carried: every rule reads these columns)
+    SELECT item_id, finish_reason, visible, chars, weighted_len, request_len, asks_brevity,
+        fitting_short_reply, open_fence, open_code, dangling_end, last_line, last_line_words,
+        think_open, think_close, tool_open, tool_close, answer_wide, answer_ascii,
+        request_wide, request_ascii, answer_han, request_han, opening, may_repeat,
+        top_word, length(answer) AS answer_chars,
+        right(rtrim(answer), 40) AS ending, left(answer, 80) AS head,
+        NOT coalesce(list_bool_and([json_valid(trim(b)) FOR b IN tool_bodies]), true) AS malformed_tool_call,
+        len(sentences) AS n_sentences, len(list_distinct(sentences)) AS distinct_sentences,
+        len(words) AS n_words, len([w FOR w IN words IF w = top_word]) AS top_word_count,
+        [x FOR x IN $verbose_phrases IF contains(answer_lower, x)] AS padding
+    FROM h
 ),
 fired AS (
     -- empty (white space or invisible characters only): always a failure
@@ -101,7 +116,7 @@ fired AS (
     -- cannot end a sentence, or on a word after a long answer's long prose line
     SELECT item_id, 'rule:cut_off',
         CASE WHEN open_fence OR open_code THEN 0.9 WHEN dangling_end THEN 0.8 ELSE 0.7 END,
-        json_object('open_code_block', open_fence OR open_code, 'ending', right(rtrim(answer), 40))
+        json_object('open_code_block', open_fence OR open_code, 'ending', ending)
     FROM loops
     WHERE coalesce(finish_reason, '') <> 'length' AND visible AND (
         open_fence OR open_code OR dangling_end
@@ -116,13 +131,13 @@ fired AS (
     UNION ALL
     SELECT item_id, 'rule:unpaired_tags', 0.9,
         json_object('think', [think_open, think_close], 'tool_call', [tool_open, tool_close],
-                    'malformed_tool_call', NOT coalesce(list_bool_and([json_valid(trim(b)) FOR b IN tool_bodies]), true))
+                    'malformed_tool_call', malformed_tool_call)
     FROM loops
     WHERE think_open <> think_close OR tool_open <> tool_close
-       OR NOT coalesce(list_bool_and([json_valid(trim(b)) FOR b IN tool_bodies]), true)
+       OR malformed_tool_call
     UNION ALL
-    SELECT item_id, 'rule:refusal', 0.7, json_object('opening', left(answer, 80))
-    FROM loops WHERE opens_with_any(opening, $refusal_prefixes) AND length(answer) < $refusal_max_chars
+    SELECT item_id, 'rule:refusal', 0.7, json_object('opening', head)
+    FROM loops WHERE opens_with_any(opening, $refusal_prefixes) AND answer_chars < $refusal_max_chars
     UNION ALL
     SELECT item_id, 'rule:wrong_language', 0.9,
         json_object('request_han_share', round(request_han, 2), 'answer_han_share', round(answer_han, 2))
@@ -131,21 +146,21 @@ fired AS (
       AND ((request_han >= 0.3 AND answer_han < 0.05) OR (request_han < 0.05 AND answer_han >= 0.3))
     UNION ALL
     SELECT item_id, 'rule:repetition', 0.9,
-        json_object('sentences', len(sentences), 'distinct_sentences', len(list_distinct(sentences)),
-                    'words', len(words), 'top_word', top_word, 'top_word_count', top_word_count)
+        json_object('sentences', n_sentences, 'distinct_sentences', distinct_sentences,
+                    'words', n_words, 'top_word', top_word, 'top_word_count', top_word_count)
     FROM loops
     WHERE may_repeat AND (
-        (len(sentences) >= 4 AND len(list_distinct(sentences)) * 2 <= len(sentences))
+        (n_sentences >= 4 AND distinct_sentences * 2 <= n_sentences)
         -- one word filling a third of a long answer ("the the the ...")
-        OR (len(words) >= 40 AND top_word_count >= 15 AND top_word_count * 3 >= len(words)))
+        OR (n_words >= 40 AND top_word_count >= 15 AND top_word_count * 3 >= n_words))
     UNION ALL
     -- over-long and padded: a long answer full of filler ("great question", "I hope this
     -- helps", "as mentioned above"); its concise repair is a counter-example to length bias
     SELECT item_id, 'rule:verbose', 0.5,
         json_object('weighted_length', weighted_len,
-                    'padding', [x FOR x IN $verbose_phrases IF contains(lower(answer), x)])
+                    'padding', padding)
     FROM loops
     WHERE weighted_len >= $verbose_min_length
-      AND len([x FOR x IN $verbose_phrases IF contains(lower(answer), x)]) >= $verbose_min_phrases
+      AND len(padding) >= $verbose_min_phrases
 )
 SELECT item_id, judge, score, evidence FROM fired;

@@ -1,66 +1,120 @@
 -- Implicit feedback per interaction, derived from the conversation itself and
 -- from logged events, for the conversations in mine_scope.
+--
+-- Cost follows the new text, not the histories: every turn is read from
+-- interaction_turns (never from its messages) and its openings are classified once;
+-- the character bigrams that measure how alike two requests are (the costly part:
+-- pasted documents run to 10,000+ characters) are built only for the pairs of
+-- neighbouring turns whose similarity can decide a signal, once per turn.
 INSERT INTO signals
 WITH scoped AS (
-    -- read from interaction_turns, never the history; each turn's bigrams built once
-    SELECT t.*, bigram_set(t.request_norm) AS grams
+    SELECT interaction_id, conversation_id, turn_index, ts, n_msgs, request,
+        request_norm AS n_req, length(request_norm) AS req_chars,
+        opens_with_any(opening, $correction_prefixes) AS corrective,
+        -- "continue", "more", "go on": the content so far was wanted
+        opens_with_word(opening, $continuation_prefixes) AS continues,
+        opens_with_word(opening, $thanks_prefixes) AS thanks,
+        opens_with_word(opening, $move_on_prefixes) AS moves_on
     FROM interaction_turns t SEMI JOIN mine_scope USING (conversation_id)
 ),
 turns AS (
     -- each turn beside the next one
-    SELECT interaction_id, conversation_id, ts, n_msgs, request, request_norm AS n_req, opening, grams,
+    SELECT interaction_id, conversation_id, ts, n_msgs, request, n_req, req_chars,
+        -- this request itself only thanks or closes ("thanks!" -> "you're welcome")
+        thanks AND req_chars <= 40 AS closing,
         lead(interaction_id) OVER w AS next_id,
         lead(ts) OVER w AS next_ts,
         lead(n_msgs) OVER w AS next_n_msgs,
         lead(request) OVER w AS next_request,
-        coalesce(lead(request_norm) OVER w, '') AS n_next,
-        lead(opening) OVER w AS next_opening,
-        lead(grams) OVER w AS next_grams,
+        coalesce(lead(n_req) OVER w, '') AS n_next,
+        lead(corrective) OVER w AS corrective,
+        lead(continues) OVER w AS continues,
+        lead(thanks) OVER w AS thanks_next,
+        lead(moves_on) OVER w AS moves_on,
         max(ts) OVER (PARTITION BY conversation_id) AS conversation_end
     FROM scoped
     WINDOW w AS (PARTITION BY conversation_id ORDER BY turn_index, ts, interaction_id)
 ),
 follow AS (
-    SELECT *,
+    SELECT * EXCLUDE (corrective, continues, thanks_next, moves_on),
+        coalesce(corrective, false) AS corrective,
+        coalesce(continues, false) AS continues,
+        coalesce(thanks_next, false) AS thanks_next,
+        coalesce(moves_on, false) AS moves_on,
         next_id IS NOT NULL AND next_n_msgs = n_msgs
             AND epoch(next_ts - ts) <= $retry_window_s AS same_context,
-        next_id IS NOT NULL AND next_n_msgs > n_msgs AS replied,
-        CASE WHEN next_id IS NULL THEN NULL
-             WHEN n_req = n_next THEN 1.0
-             ELSE set_jaccard(grams, next_grams) END AS similarity,
-        opens_with_any(next_opening, $correction_prefixes) AS corrective,
-        -- "continue", "more", "go on": the content so far was wanted
-        opens_with_word(next_opening, $continuation_prefixes) AS continues,
-        opens_with_word(next_opening, $thanks_prefixes) AS thanks_next,
-        -- this request itself only thanks or closes ("thanks!" -> "you're welcome")
-        opens_with_word(opening, $thanks_prefixes) AND length(n_req) <= 40 AS closing,
-        opens_with_word(next_opening, $move_on_prefixes) AS moves_on
+        next_id IS NOT NULL AND next_n_msgs > n_msgs AS replied
     FROM turns
+),
+pairs AS MATERIALIZED (
+    SELECT * EXCLUDE (n_req, n_next),
+        n_req = n_next AS same_text,
+        -- a reply that could be the same ask again: not more of it, not thanks, not the
+        -- next ask, long enough, and no other numbers (the next item of a series)
+        replied AND NOT corrective AND NOT continues AND NOT thanks_next AND NOT moves_on
+            AND req_chars >= $min_request_chars AND length(n_next) >= $min_request_chars
+            AND regexp_extract_all(coalesce(request, ''), '\d+')
+                = regexp_extract_all(coalesce(next_request, ''), '\d+')
+            AS could_repeat
+    FROM follow
+),
+compared AS MATERIALIZED (
+    -- the pairs whose similarity decides a signal (a resend in the same context, or a
+    -- reply that could ask the same thing again), their texts not already equal
+    SELECT interaction_id, next_id FROM pairs
+    WHERE next_id IS NOT NULL AND NOT same_text AND (same_context OR could_repeat)
+),
+grams AS MATERIALIZED (
+    -- bigram sets, built once per turn that one of those pairs needs
+    SELECT interaction_id, bigram_set(n_req) AS grams
+    FROM scoped
+    WHERE interaction_id IN (SELECT interaction_id FROM compared UNION SELECT next_id FROM compared)
+),
+similarity AS (
+    SELECT c.interaction_id,
+        -- (two sets this different in size cannot reach either threshold: not compared)
+        CASE WHEN least(len(a.grams), len(b.grams)) / greatest(len(a.grams), len(b.grams), 1)
+                  >= least($rephrase_similarity, $retry_similarity)
+             THEN set_jaccard(a.grams, b.grams) END AS similarity
+    FROM compared c
+    JOIN grams a ON a.interaction_id = c.interaction_id
+    JOIN grams b ON b.interaction_id = c.next_id
 ),
 asked AS (
     -- how the next request differs from this one, word by word (only where it could
     -- be a rephrase): a swapped slot (a name, an item number) is the next item of a
     -- series or template; only additions are a refinement of the same ask
-    SELECT *,
-        CASE WHEN similarity >= $rephrase_similarity AND replied THEN word_set(request) END AS w_req,
-        CASE WHEN similarity >= $rephrase_similarity AND replied THEN word_set(next_request) END AS w_next
-    FROM follow
+    SELECT p.*, s.similarity,
+        CASE WHEN s.similarity >= $rephrase_similarity AND replied THEN word_set(request) END AS w_req,
+        CASE WHEN s.similarity >= $rephrase_similarity AND replied THEN word_set(next_request) END AS w_next
+    FROM pairs p LEFT JOIN similarity s USING (interaction_id)
+    WHERE p.next_id IS NOT NULL AND NOT p.same_text AND (p.same_context OR p.could_repeat)
+    UNION ALL
+    SELECT *, CASE WHEN next_id IS NOT NULL THEN 1.0 END, word_set(request), word_set(next_request)
+    FROM pairs
+    WHERE same_text AND next_id IS NOT NULL AND replied
+    UNION ALL
+    SELECT *, CASE WHEN next_id IS NOT NULL THEN 1.0 END, NULL, NULL
+    FROM pairs
+    WHERE same_text AND NOT (next_id IS NOT NULL AND replied)
+    UNION ALL
+    -- (no similarity needed: no signal of these pairs depends on it)
+    SELECT *, NULL, NULL, NULL
+    FROM pairs
+    WHERE NOT same_text AND NOT (next_id IS NOT NULL AND (same_context OR could_repeat))
 ),
 classified AS (
     SELECT *,
         len([w FOR w IN w_req IF NOT list_contains(w_next, w)]) AS dropped_words,
-        len([w FOR w IN w_next IF NOT list_contains(w_req, w)]) AS added_words,
-        regexp_extract_all(coalesce(request, ''), '\d+') <> regexp_extract_all(coalesce(next_request, ''), '\d+')
-            AS other_numbers
+        len([w FOR w IN w_next IF NOT list_contains(w_req, w)]) AS added_words
     FROM asked
 ),
-kinds AS (
-    SELECT *,
-        -- the same thing asked again: not more of it, not thanks, not the next ask
-        replied AND NOT corrective AND NOT continues AND NOT thanks_next AND NOT moves_on
-            AND similarity >= $rephrase_similarity
-            AND length(n_req) >= $min_request_chars AND length(n_next) >= $min_request_chars
-            AND NOT other_numbers
+kinds AS MATERIALIZED (
+    SELECT interaction_id, conversation_id, next_id, left(next_request, 200) AS next_head,
+        similarity, same_context, replied, corrective, continues, thanks_next, closing,
+        conversation_end, dropped_words, added_words,
+        -- the same thing asked again
+        could_repeat AND similarity >= $rephrase_similarity
             -- (word sets only mean something where words are spaced: not for CJK text)
             AND NOT (dropped_words BETWEEN 1 AND $slot_words AND added_words BETWEEN 1 AND $slot_words
                      AND wide_chars(request) = 0 AND wide_chars(next_request) = 0)
@@ -81,7 +135,7 @@ derived AS (
     UNION ALL
     -- the user asks the same thing again in other words after reading the answer
     SELECT interaction_id, conversation_id, 'rephrase', 'negative', similarity,
-        json_object('next_interaction_id', next_id, 'similarity', round(similarity, 3), 'next_request', left(next_request, 200))
+        json_object('next_interaction_id', next_id, 'similarity', round(similarity, 3), 'next_request', next_head)
     FROM kinds
     WHERE (same_ask AND NOT (dropped_words <= 1 AND added_words >= 1))
        OR (same_context AND NOT corrective AND similarity >= $rephrase_similarity
@@ -89,22 +143,22 @@ derived AS (
     UNION ALL
     -- the same ask with a requirement added on top: weak evidence at most
     SELECT interaction_id, conversation_id, 'refinement', 'negative', similarity,
-        json_object('next_interaction_id', next_id, 'added_words', added_words, 'next_request', left(next_request, 200))
+        json_object('next_interaction_id', next_id, 'added_words', added_words, 'next_request', next_head)
     FROM kinds WHERE same_ask AND dropped_words <= 1 AND added_words >= 1
     UNION ALL
     -- the next user turn opens with a negation or a complaint
     SELECT interaction_id, conversation_id, 'correction', 'negative', 1.0,
-        json_object('next_interaction_id', next_id, 'next_request', left(next_request, 200))
+        json_object('next_interaction_id', next_id, 'next_request', next_head)
     FROM kinds WHERE replied AND corrective
     UNION ALL
     -- the next user turn thanks or praises the answer
     SELECT interaction_id, conversation_id, 'thanks', 'positive', 1.0,
-        json_object('next_interaction_id', next_id, 'next_request', left(next_request, 80))
+        json_object('next_interaction_id', next_id, 'next_request', left(next_head, 80))
     FROM kinds WHERE replied AND thanks_next AND NOT corrective
     UNION ALL
     -- the user asks for more of this answer
     SELECT interaction_id, conversation_id, 'continuation', 'positive', 1.0,
-        json_object('next_interaction_id', next_id, 'next_request', left(next_request, 80))
+        json_object('next_interaction_id', next_id, 'next_request', left(next_head, 80))
     FROM kinds WHERE replied AND continues AND NOT corrective
     UNION ALL
     -- the conversation ends right after this answer (weak, and only with other trouble:
