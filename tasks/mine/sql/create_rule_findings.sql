@@ -10,33 +10,32 @@ WITH r AS MATERIALIZED (
 p AS (
     -- code is language-neutral: judge the answer's language on its prose
     SELECT *,
+        cheap_rtrim(answer) AS answer_r,
         CASE WHEN contains(answer, '`')
              THEN regexp_replace(answer, '(?s)```.*?```|`[^`\n]*`', '', 'g') ELSE answer END AS prose
     FROM r
 ),
 f AS (
     SELECT *,
-        length(trim(answer)) AS chars,
+        length(cheap_trim(answer)) AS chars,
         -- anything left without white space and invisible format characters (U+200B ...):
         -- a search that stops at the first such character, not a rewrite of the answer
         regexp_matches(answer, '[^\s\p{Cf}]') AS visible,
-        length(trim(coalesce(request, ''))) + wide_chars(request) AS request_len,
+        length(cheap_trim(coalesce(request, ''))) + wide_chars(request) AS request_len,
         -- (these two only matter for a short answer: weighted_len >= chars, see g)
-        CASE WHEN length(trim(answer)) < $min_answer_length
+        CASE WHEN length(cheap_trim(answer)) < $min_answer_length
              THEN contains_any(lower(coalesce(request, '')), $brevity_phrases) ELSE false END AS asks_brevity,
         -- a short acknowledgement, a choice ("b. cost-shifting") or a bracketed game move
-        CASE WHEN length(trim(answer)) < $min_answer_length
+        CASE WHEN length(cheap_trim(answer)) < $min_answer_length
              THEN regexp_matches(lower(trim(answer)), $short_reply_pattern) ELSE false END AS fitting_short_reply,
         -- an odd number of ``` fences: the answer stops inside a code block
         (length(answer) - length(replace(answer, '```', ''))) // 3 % 2 = 1 AS open_fence,
         -- the last line of the answer; the last code block when the answer ends with one
-        regexp_extract(rtrim(answer), '[^\n]*$') AS last_line,
-        CASE WHEN ends_with(rtrim(answer), '```')
-             THEN string_split(rtrim(answer), '```')[-2] END AS last_block,
+        regexp_extract(answer_r, '[^\n]*$') AS last_line,
+        CASE WHEN ends_with(answer_r, '```')
+             THEN string_split(answer_r, '```')[-2] END AS last_block,
         wide_chars(prose) AS answer_wide,
-        ascii_letters(prose) AS answer_ascii,
         wide_chars(request) AS request_wide,
-        ascii_letters(request) AS request_ascii,
         lower(ltrim(left(answer, 80))) AS opening,
         (length(answer) - length(replace(answer, '<think>', ''))) // 7 AS think_open,
         (length(answer) - length(replace(answer, '</think>', ''))) // 8 AS think_close,
@@ -60,8 +59,16 @@ e AS (
         ) AS open_code,
         -- the last line stops on a word that cannot end a sentence, or on a comma
         regexp_matches(lower(last_line), $dangling_pattern) AS dangling_end,
-        len(string_split(trim(last_line), ' ')) AS last_line_words
+        len(string_split(cheap_trim(last_line), ' ')) AS last_line_words
     FROM f
+),
+g0 AS (
+    SELECT *,
+        -- Latin letters only matter where either side has wide characters (language
+        -- rule: with none on both sides both Han shares are 0 and it cannot fire)
+        CASE WHEN answer_wide + request_wide > 0 THEN ascii_letters(prose) END AS answer_ascii,
+        CASE WHEN answer_wide + request_wide > 0 THEN ascii_letters(request) END AS request_ascii
+    FROM e
 ),
 g AS (
     SELECT *,
@@ -72,7 +79,7 @@ g AS (
         CASE WHEN tool_open > 0 THEN regexp_extract_all(answer, '(?s)<tool_call>(.*?)</tool_call>', 1) END AS tool_bodies,
         CASE WHEN may_repeat THEN [trim(x) FOR x IN string_split_regex(answer, '[.!?。！？\n]+') IF length(trim(x)) >= 6] END AS sentences,
         CASE WHEN may_repeat THEN string_split_regex(trim(lower(answer)), '\s+') END AS words
-    FROM e
+    FROM g0
 ),
 h AS (
     SELECT *, list_aggregate(words, 'mode') AS top_word,
@@ -88,7 +95,7 @@ loops AS MATERIALIZED (
         think_open, think_close, tool_open, tool_close, answer_wide, answer_ascii,
         request_wide, request_ascii, answer_han, request_han, opening, may_repeat,
         top_word, length(answer) AS answer_chars,
-        right(rtrim(answer), 40) AS ending, left(answer, 80) AS head,
+        right(answer_r, 40) AS ending, left(answer, 80) AS head,
         NOT coalesce(list_bool_and([json_valid(trim(b)) FOR b IN tool_bodies]), true) AS malformed_tool_call,
         len(sentences) AS n_sentences, len(list_distinct(sentences)) AS distinct_sentences,
         len(words) AS n_words, len([w FOR w IN words IF w = top_word]) AS top_word_count,
