@@ -106,13 +106,8 @@ def measure(warehouse: str | Path) -> dict:
 def mine_corpus(landing: str | Path, warehouse: str | Path) -> dict[str, float]:
     """Ingest ``landing`` into a new ``warehouse`` and mine it without an LLM; stage seconds."""
     from benchmarks.real_shaped import mine_night
-    from tasks.warehouse.db import connect
 
-    con = connect(warehouse)
-    try:
-        seconds = mine_night(con, Path(landing), "bench")
-    finally:
-        con.close()
+    seconds = mine_night(Path(warehouse), Path(landing), "bench")
     return {name: round(s, 1) for name, s in seconds.items()}
 
 

@@ -21,6 +21,7 @@ import resource
 import shutil
 import sys
 import time
+from contextlib import closing
 from pathlib import Path
 
 
@@ -49,22 +50,28 @@ def bare(landing: Path, db: Path) -> dict:
     return {"rows": rows, "seconds": time.perf_counter() - start}
 
 
-def mine_night(con, landing: Path, run_id: str) -> dict[str, float]:
-    """Ingest ``landing`` and mine it without an LLM, as one night does; seconds per stage."""
+def mine_night(warehouse: Path, landing: Path, run_id: str) -> dict[str, float]:
+    """Ingest ``landing`` and mine it without an LLM, as one night does; seconds per stage.
+
+    Each stage opens the warehouse and closes it, as the flow's Prefect tasks do, so its
+    time includes making its writes durable (DuckDB checkpoints on close).
+    """
     from tasks.ingest.ingest import ingest_logs
     from tasks.mine.mine import mine_bad_cases
     from tasks.mine.rules import judge_with_rules
     from tasks.mine.signals import derive_signals
+    from tasks.warehouse.db import connect
 
     seconds = {}
     for name, stage in (
-        ("ingest", lambda: ingest_logs(con, landing, run_id)),
-        ("signals", lambda: derive_signals(con, run_id)),
-        ("rules", lambda: judge_with_rules(con, run_id)),
-        ("mining", lambda: mine_bad_cases(con, run_id)),
+        ("ingest", lambda con: ingest_logs(con, landing, run_id)),
+        ("signals", lambda con: derive_signals(con, run_id)),
+        ("rules", lambda con: judge_with_rules(con, run_id)),
+        ("mining", lambda con: mine_bad_cases(con, run_id)),
     ):
         t = time.perf_counter()
-        stage()
+        with closing(connect(warehouse)) as con:
+            stage(con)
         seconds[name] = time.perf_counter() - t
     return seconds
 
@@ -80,18 +87,17 @@ def loop(landing: Path, warehouse: Path) -> dict:
     shutil.move(last, held)
     try:
         first_bytes = sum(Path(f).stat().st_size for f in _files(landing))
-        con = connect(warehouse)
-        first = mine_night(con, landing, "night-1")
+        first = mine_night(warehouse, landing, "night-1")
         first_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     finally:
         shutil.move(held, last)
     all_bytes = sum(Path(f).stat().st_size for f in _files(landing))
-    second = mine_night(con, landing, "night-2")
-    interactions, cases, clusters = con.execute(
-        "SELECT (SELECT count(*) FROM interactions), count(*), count(DISTINCT cluster_id) "
-        "FROM bad_cases"
-    ).fetchone()
-    con.close()
+    second = mine_night(warehouse, landing, "night-2")
+    with closing(connect(warehouse)) as con:
+        interactions, cases, clusters = con.execute(
+            "SELECT (SELECT count(*) FROM interactions), count(*), count(DISTINCT cluster_id) "
+            "FROM bad_cases"
+        ).fetchone()
     return {
         "interactions": interactions,
         "bytes": all_bytes,

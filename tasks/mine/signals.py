@@ -244,9 +244,12 @@ def sync_turns(con: duckdb.DuckDBPyConnection) -> None:
     messages the first time it is mined (its request, normalised; its last user turns;
     its answer family), so that no stage reads a whole history again."""
     create_text_macros(con)
+    runs = [run for (run,) in con.execute(sql("select_unsynced_runs")).fetchall()]
+    if not runs:
+        return
     with transaction(con):
-        con.execute(sql("delete_stale_turns"))
-        con.execute(sql("insert_interaction_turns"))
+        con.execute(sql("delete_stale_turns"), {"runs": runs})
+        con.execute(sql("insert_interaction_turns"), {"runs": runs})
 
 
 def select_scope(con: duckdb.DuckDBPyConnection, abandon_after_s: int) -> tuple[int, object]:

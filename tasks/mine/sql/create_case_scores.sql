@@ -86,7 +86,7 @@ j AS (
     GROUP BY interaction_id
 ),
 scored AS (
-    SELECT a.interaction_id, a.conversation_id, i.scene, length(i.response_content) AS answer_chars,
+    SELECT a.interaction_id, a.conversation_id, i.scene, t.answer_chars,
         a.user_cost,
         coalesce(c.signals, []) AS signals,
         coalesce(j.judges, []) AS judges,
@@ -100,11 +100,12 @@ scored AS (
              THEN $accepted_answer_trust + (1 - $accepted_answer_trust)
                   * least(greatest((fam.rate - $family_rate_low) / ($family_rate_high - $family_rate_low), 0), 1)
              ELSE 1 END AS trust,
-        -- the last two user turns and the request's opening (interaction_turns)
-        t.asks, t.opening AS last_opening
+        -- the request's opening (interaction_turns): a correction points back, see
+        -- insert_bad_cases.sql
+        t.opening AS last_opening
     FROM answers a
     JOIN interactions i USING (interaction_id)
-    JOIN (SELECT interaction_id, asks, opening FROM interaction_turns) t USING (interaction_id)
+    JOIN (SELECT interaction_id, opening, answer_chars FROM interaction_turns) t USING (interaction_id)
     JOIN fam USING (family)
     LEFT JOIN cost c USING (interaction_id)
     LEFT JOIN j USING (interaction_id)
@@ -119,9 +120,9 @@ final AS (
     SELECT *,
         greatest(rule_deviation, llm_trusted,
                  CASE WHEN base_badness > 0 THEN llm_untrusted ELSE 0 END) AS deviation,
-        -- a correction turn ("no, that's wrong") is not what was asked: point back to the request
-        CASE WHEN len(asks) >= 2 AND opens_with_any(last_opening, $correction_prefixes)
-             THEN asks[-2] ELSE asks[-1] END AS request
+        -- a correction turn ("no, that's wrong") is not what was asked: the bad case's
+        -- request is the user turn before it (taken from the messages of bad cases only)
+        opens_with_any(last_opening, $correction_prefixes) AS asks_again
     FROM based
 )
 ,
@@ -162,7 +163,7 @@ judged_final AS (
     LEFT JOIN explicit x USING (interaction_id)
     LEFT JOIN human h USING (interaction_id)
 )
-SELECT * EXCLUDE (asks, last_opening, fine, explicit_negative, human_label),
+SELECT * EXCLUDE (last_opening, fine, explicit_negative, human_label),
     CASE WHEN fine THEN 0 ELSE judged_badness END AS badness,
     fine AND (NOT explicit_negative OR human_label IS NOT NULL) AS cleared,
     fine AND explicit_negative AND human_label IS NULL AS disputed

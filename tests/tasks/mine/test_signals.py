@@ -248,14 +248,14 @@ def test_each_turn_is_read_once_and_again_when_it_is_read_again(con):
     c = Conversations(con)
     c.turn("c1", 0, ["How long may I stay in the Schengen area?"], "Up to 90 days.")
     derive_signals(con, "r1")
-    turns = "SELECT request, request_norm, opening, asks, n_msgs FROM interaction_turns"
+    turns = "SELECT request, request_norm, opening, n_msgs, last_is_user FROM interaction_turns"
     assert con.execute(turns).fetchall() == [
         (
             "How long may I stay in the Schengen area?",
             "howlongmayistayintheschengenarea",
             "how long may i stay in the schengen area?",
-            ["How long may I stay in the Schengen area?"],
             2,
+            True,
         )
     ]
     derive_signals(con, "r2")  # nothing new: nothing read again

@@ -1,0 +1,25 @@
+-- interaction_turns holds what every mining stage needs of a turn, so that none of them
+-- reads interactions.messages again (issue 17; reading one row's messages reads the
+-- whole column): the request, the user turn before it, the last user turn where the
+-- context does not end with it, and the answer's length. The list of the last two user
+-- turns gives way to those.
+-- A derived table: rebuilt empty here, filled again from the messages at the next
+-- mining (nothing to back up, nothing of the user's rewritten).
+DROP TABLE interaction_turns;
+CREATE TABLE interaction_turns (
+    interaction_id  VARCHAR NOT NULL,
+    conversation_id VARCHAR NOT NULL,
+    turn_index      INTEGER NOT NULL,
+    ts              TIMESTAMPTZ NOT NULL,
+    n_msgs          BIGINT NOT NULL,      -- messages in the context
+    request         VARCHAR,              -- the last message's content
+    request_norm    VARCHAR NOT NULL,     -- norm_text(request)
+    opening         VARCHAR,              -- lower(ltrim(left(request, 60)))
+    last_is_user    BOOLEAN NOT NULL,     -- the last message is the user's: the request is the last user turn
+    user_turns      SMALLINT NOT NULL,    -- user turns in the context, at most 2
+    last_ask        VARCHAR,              -- the last user turn, where it is not the request (else NULL)
+    prev_ask        VARCHAR,              -- the user turn before the last one
+    answer_chars    BIGINT,               -- length(response_content)
+    family          UBIGINT NOT NULL,     -- hash(coalesce(scene, ''), response_content)
+    run_id          VARCHAR NOT NULL      -- the interaction's ingest run: a re-read row is taken again
+);
