@@ -241,14 +241,25 @@ def mine_bad_cases(
 
 
 def _cluster(con: duckdb.DuckDBPyConnection, settings: MiningSettings) -> int:
-    """Assign every bad case a cluster: connected components of LSH bucket collisions."""
+    """Assign every bad case a cluster: connected components of LSH bucket collisions.
+
+    Kept, not recomputed: a cluster is named by its smallest (scene, text), a fact of
+    the graph alone, so only the nodes whose component can change are clustered again
+    (``create_cluster_scope.sql``: new nodes, and the clusters they touch or that lost a
+    node); every other cluster keeps its id.
+    """
     lsh = {"bands": settings.lsh_bands, "rows": settings.lsh_rows}
+    con.execute(sql("delete_stale_case_texts"))
+    con.execute(sql("insert_case_texts"))
+    con.execute(sql("reset_request_clusters"), lsh)
     con.execute(sql("delete_stale_request_bands"), lsh)
     con.execute(sql("insert_request_bands"), lsh)
-    nodes = con.execute(sql("select_cluster_nodes")).fetchall()
-    parent: dict[tuple[str, str], tuple[str, str]] = {node: node for node in nodes}
+    con.execute(sql("create_cluster_scope"))
+    # nodes are numbered in (scene, text) order: the smallest number names a cluster
+    (n,) = con.execute(sql("select_cluster_nodes")).fetchone()
+    parent = list(range(n + 1))
 
-    def find(x: tuple[str, str]) -> tuple[str, str]:
+    def find(x: int) -> int:
         root = x
         while parent[root] != root:
             root = parent[root]
@@ -257,25 +268,22 @@ def _cluster(con: duckdb.DuckDBPyConnection, settings: MiningSettings) -> int:
         return root
 
     for (members,) in con.execute(sql("select_band_collisions")).fetchall():
-        first = find((members[0]["scene"], members[0]["text"]))
+        first = find(members[0])
         for other in members[1:]:
-            root = find((other["scene"], other["text"]))
+            root = find(other)
             if root != first:
-                # the smaller text names the component, so ids do not depend on order
-                keep, drop = sorted((first, root))
+                # the smaller node names the component, so ids do not depend on order
+                keep, drop = min(first, root), max(first, root)
                 parent[drop] = keep
                 first = keep
-    scenes, texts, ids = [], [], []
-    for node in parent:
-        root = find(node)
-        scenes.append(node[0])
-        texts.append(node[1])
-        ids.append("cl-" + hashlib.md5(f"{root[0]}\x1f{root[1]}".encode()).hexdigest()[:12])
-    mapping = pa.table({"scene": scenes, "text": texts, "cluster_id": ids})
+    nodes = list(range(1, n + 1))
+    roots = [find(node) for node in nodes]
+    mapping = pa.table({"node": pa.array(nodes, pa.int64()), "root": pa.array(roots, pa.int64())})
     with arrow_view(con, "cluster_map_arrow", mapping):
         con.execute(sql("create_cluster_map"))
+    con.execute(sql("update_request_clusters"))
     con.execute(sql("update_case_clusters"))
-    return len(set(ids))
+    return con.execute(sql("count_clusters")).fetchone()[0]
 
 
 def top_bad_case_clusters(con: duckdb.DuckDBPyConnection, limit: int = 10) -> list[dict]:

@@ -1,30 +1,23 @@
--- MinHash-LSH band keys of each distinct (scene, request) among the bad cases that has
--- none yet: texts sharing a band key are probably similar (character bigrams, so
+-- MinHash-LSH band keys of each bad-case node (case_texts: scene, normalised request) that
+-- has none yet: texts sharing a band key are probably similar (character bigrams, so
 -- Chinese and English both work). Keys include the scene: clusters never cross scenes.
 -- Computed once per text and kept in request_bands, so a night hashes only new texts;
--- grouped by a number standing for the text, never by the (long) text itself.
+-- one list of least hashes per text, never a grouping by the (long) text itself.
 INSERT INTO request_bands
-WITH texts AS (
-    SELECT DISTINCT coalesce(scene, '') AS scene, norm_text(request) AS text
-    FROM bad_cases
-),
-fresh AS MATERIALIZED (
-    SELECT row_number() OVER () AS tid, scene, text FROM texts
+WITH fresh AS (
+    SELECT DISTINCT scene, text FROM case_texts
     ANTI JOIN (SELECT DISTINCT scene, text FROM request_bands) r USING (scene, text)
 ),
-grams AS (
-    SELECT tid, unnest(CASE WHEN length(text) < 2 THEN [text] ELSE bigram_set(text) END) AS gram
+grams AS MATERIALIZED (
+    SELECT scene, text, CASE WHEN length(text) < 2 THEN [text] ELSE bigram_set(text) END AS grams
     FROM fresh
 ),
-minhash AS (
-    SELECT tid, seed, min(hash(gram, seed)) AS mh
-    FROM grams CROSS JOIN range(0, $bands * $rows) s(seed)
-    GROUP BY ALL
-),
 signature AS (
-    SELECT tid, seed // $rows AS band, list(mh ORDER BY seed) AS mhs
-    FROM minhash
-    GROUP BY tid, seed // $rows
+    -- MinHash: for each seed, the least hash of the text's bigrams
+    SELECT scene, text,
+        [list_min([hash(g, seed) FOR g IN grams]) FOR seed IN range(0, $bands * $rows)] AS mhs
+    FROM grams
 )
-SELECT f.scene, f.text, $bands, $rows, s.band, hash(f.scene, s.band, s.mhs)
-FROM signature s JOIN fresh f USING (tid);
+SELECT scene, text, $bands, $rows, band,
+    hash(scene, band, mhs[band * $rows + 1:(band + 1) * $rows])
+FROM signature, range(0, $bands) b(band);

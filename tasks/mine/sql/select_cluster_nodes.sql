@@ -1,2 +1,2 @@
--- Every bad-case request (scene, normalised text) with band keys: the nodes to cluster.
-SELECT DISTINCT scene, text FROM request_bands;
+-- How many nodes to cluster again (cluster_scope: numbered 1..n in (scene, text) order).
+SELECT count(*) FROM cluster_scope;

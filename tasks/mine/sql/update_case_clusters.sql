@@ -1,4 +1,4 @@
--- cluster_map(scene, text, cluster_id) comes from the union-find in tasks/mine/mine.py.
-UPDATE bad_cases b SET cluster_id = m.cluster_id
-FROM cluster_map m
-WHERE coalesce(b.scene, '') = m.scene AND norm_text(b.request) = m.text;
+-- Each bad case gets its node's cluster (request_clusters); only rows that change are written.
+UPDATE bad_cases b SET cluster_id = c.cluster_id
+FROM case_texts t JOIN request_clusters c USING (scene, text)
+WHERE b.case_id = t.case_id AND b.cluster_id IS DISTINCT FROM c.cluster_id;

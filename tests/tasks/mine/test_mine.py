@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -155,6 +155,44 @@ def test_mining_is_incremental_and_idempotent(tmp_path):
         "SELECT count(*) - count(DISTINCT interaction_id) FROM bad_cases"
     ).fetchone()[0]
     assert dupes == 0
+    con.close()
+
+
+def test_kept_clusters_are_those_of_clustering_everything_again(tmp_path):
+    """A night clusters only new nodes and the clusters they touch or that lost a node;
+    the result is what clustering every bad case from nothing gives."""
+    landing = tmp_path / "landing"
+    generate_logs(landing, 1500, seed=3, days=2)
+    con = connect(tmp_path / "wh.duckdb")
+    ingest_logs(con, landing, "r1")
+    _mine(con, "r1")
+    clusters = "SELECT case_id, cluster_id FROM bad_cases ORDER BY case_id"
+    before = dict(con.execute(clusters).fetchall())
+    # The cases whose request names its cluster (the smallest node of a cluster of
+    # several) go: the rest of each such cluster must be named anew, or split.
+    namers = [
+        case_id
+        for (case_id,) in con.execute(
+            "SELECT arg_min(b.case_id, t.text) FROM bad_cases b JOIN case_texts t USING (case_id) "
+            "GROUP BY b.cluster_id HAVING count(DISTINCT t.text) > 1"
+        ).fetchall()
+    ]
+    assert len(namers) >= 3
+    con.execute("DELETE FROM bad_cases WHERE list_contains(?, case_id)", [namers])
+    # ... and a new day lands, with new requests that may join kept clusters.
+    generate_logs(tmp_path / "day3", 300, seed=4, days=1, start=date(2026, 11, 3))
+    for kind in ("interactions", "events"):
+        (landing / kind / "dt=2026-11-03").mkdir(parents=True)
+        for part in (tmp_path / "day3" / kind / "dt=2026-11-03").iterdir():
+            part.rename(landing / kind / "dt=2026-11-03" / part.name)
+    ingest_logs(con, landing, "r2")
+    kept = _mine(con, "r2")
+    after = dict(con.execute(clusters).fetchall())
+    renamed = [c for c in after if c in before and after[c] != before[c]]
+    assert renamed, "the clusters that lost their namer were clustered again"
+    con.execute("DELETE FROM request_clusters; DELETE FROM case_texts; DELETE FROM request_bands")
+    assert mine_bad_cases(con, "r3").clusters == kept.clusters
+    assert dict(con.execute(clusters).fetchall()) == after
     con.close()
 
 

@@ -1,3 +1,5 @@
+-- Mining looks at what is new (issue 17).
+--
 -- interaction_turns holds what every mining stage needs of a turn, so that none of them
 -- reads interactions.messages again (issue 17; reading one row's messages reads the
 -- whole column): the request, the user turn before it, the last user turn where the
@@ -22,4 +24,21 @@ CREATE TABLE interaction_turns (
     answer_chars    BIGINT,               -- length(response_content)
     family          UBIGINT NOT NULL,     -- hash(coalesce(scene, ''), response_content)
     run_id          VARCHAR NOT NULL      -- the interaction's ingest run: a re-read row is taken again
+);
+
+-- Clusters are kept, not recomputed over every bad case each night: the normalised
+-- request of each bad case (its node), and the cluster of each node. A night clusters
+-- again only the nodes that are new and those of the clusters they touch or lose a node
+-- from (tasks/mine/mine.py). Derived: filled at the next mining.
+CREATE TABLE case_texts (
+    case_id      VARCHAR NOT NULL,        -- bad_cases.case_id
+    request_hash UBIGINT NOT NULL,        -- hash(bad_cases.request): a changed request is taken again
+    scene        VARCHAR NOT NULL,        -- '' for none
+    text         VARCHAR NOT NULL         -- norm_text(request)
+);
+
+CREATE TABLE request_clusters (
+    scene      VARCHAR NOT NULL,
+    text       VARCHAR NOT NULL,
+    cluster_id VARCHAR NOT NULL           -- cl-<md5 of the smallest (scene, text) in the cluster>
 );

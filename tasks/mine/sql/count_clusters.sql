@@ -1,0 +1,1 @@
+SELECT count(DISTINCT cluster_id) FROM request_clusters;
