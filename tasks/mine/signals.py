@@ -254,7 +254,8 @@ def sync_turns(con: duckdb.DuckDBPyConnection) -> None:
 
 def select_scope(con: duckdb.DuckDBPyConnection, abandon_after_s: int) -> tuple[int, object]:
     """Fill temp table ``mine_scope`` with the conversations to (re)mine, after
-    :func:`sync_turns`.
+    :func:`sync_turns`, and the DuckDB variable ``mine_since`` with their earliest
+    interaction's time (scoped statements read the tables from there on).
 
     Returns:
         How many conversations, and the watermark (the newest timestamp seen).
@@ -264,6 +265,7 @@ def select_scope(con: duckdb.DuckDBPyConnection, abandon_after_s: int) -> tuple[
     con.execute(
         sql("select_mining_scope"), {"watermark": watermark, "abandon_after_s": abandon_after_s}
     )
+    con.execute(sql("set_mine_since"))
     return con.execute(sql("count_mining_scope")).fetchone()[0], watermark
 
 

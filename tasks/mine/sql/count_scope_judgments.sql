@@ -1,5 +1,6 @@
 SELECT judge, count(*) FROM judgments
 WHERE judge LIKE 'rule:%'
   AND interaction_id IN (
-    SELECT interaction_id FROM interactions SEMI JOIN mine_scope USING (conversation_id))
+    SELECT interaction_id FROM interactions SEMI JOIN mine_scope USING (conversation_id)
+        WHERE ts >= getvariable('mine_since'))
 GROUP BY judge ORDER BY judge;

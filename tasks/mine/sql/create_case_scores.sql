@@ -74,7 +74,7 @@ judged AS (
     FROM judgments jd
     JOIN interactions i USING (interaction_id)
     SEMI JOIN mine_scope USING (conversation_id)
-    WHERE jd.verdict = 'bad'
+    WHERE jd.verdict = 'bad' AND i.ts >= getvariable('mine_since')
 ),
 j AS (
     SELECT interaction_id,
@@ -105,11 +105,13 @@ scored AS (
         t.opening AS last_opening
     FROM answers a
     JOIN interactions i USING (interaction_id)
-    JOIN (SELECT interaction_id, opening, answer_chars FROM interaction_turns) t USING (interaction_id)
+    JOIN (SELECT interaction_id, opening, answer_chars FROM interaction_turns
+          WHERE ts >= getvariable('mine_since')) t USING (interaction_id)
     JOIN fam USING (family)
     LEFT JOIN cost c USING (interaction_id)
     LEFT JOIN j USING (interaction_id)
     WHERE a.conversation_id IN (SELECT conversation_id FROM mine_scope)
+      AND i.ts >= getvariable('mine_since')
 ),
 based AS (
     SELECT *,
@@ -133,7 +135,7 @@ trusted_fine AS (
     FROM judgments jd
     JOIN interactions i USING (interaction_id)
     SEMI JOIN mine_scope USING (conversation_id)
-    WHERE $judge_clears AND jd.judge LIKE 'llm:%' AND jd.verdict IN ('good', 'acceptable')
+    WHERE i.ts >= getvariable('mine_since') AND $judge_clears AND jd.judge LIKE 'llm:%' AND jd.verdict IN ('good', 'acceptable')
       AND NOT list_contains($untrusted_llm, concat_ws('|', jd.judge, jd.model, jd.prompt_version, '*'))
       AND NOT list_contains($untrusted_llm,
             concat_ws('|', jd.judge, jd.model, jd.prompt_version, coalesce(i.scene, '')))

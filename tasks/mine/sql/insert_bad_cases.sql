@@ -14,4 +14,4 @@ SELECT
         AND c.answer_chars >= $near_miss_min_chars,
     'new', $run_id
 FROM case_scores c JOIN interaction_turns t USING (interaction_id)
-WHERE c.badness >= $badness_threshold;
+WHERE c.badness >= $badness_threshold AND t.ts >= getvariable('mine_since');

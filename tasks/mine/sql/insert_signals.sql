@@ -16,6 +16,7 @@ WITH scoped AS (
         opens_with_word(opening, $thanks_prefixes) AS thanks,
         opens_with_word(opening, $move_on_prefixes) AS moves_on
     FROM interaction_turns t SEMI JOIN mine_scope USING (conversation_id)
+    WHERE t.ts >= getvariable('mine_since')
 ),
 turns AS (
     -- each turn beside the next one
