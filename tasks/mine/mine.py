@@ -11,6 +11,7 @@ deviation.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from contextlib import closing
 from dataclasses import asdict, dataclass, field
@@ -133,22 +134,35 @@ def score_cases(
     signal_settings: SignalSettings,
     untrusted: list[str] | None = None,
     evidence: EvidenceSettings | None = None,
+    keep_costs: bool = False,
 ) -> None:
     """Fill temp table ``case_scores``: user cost, deviation, family evidence and badness
     of every interaction in ``mine_scope`` (see ``tasks/mine/sql/create_case_scores.sql``).
+
+    User costs are computed for the interactions being mined and for those whose kept
+    cost is missing or was computed with other weights (``create_interaction_costs.sql``);
+    answer families count the kept costs of every other interaction.
 
     Args:
         untrusted: LLM judge keys that may not be sole evidence
             (:func:`tasks.judge.calibration.untrusted_judges`).
         evidence: Which signals are explicit feedback (they dispute a trusted judge's good
             verdict instead of being cleared by it) and whether a trusted judge clears at all.
+        keep_costs: Keep the costs just computed in ``interaction_turns`` (mining does;
+            a stage that only looks does not).
     """
     evidence = evidence or EvidenceSettings()
     weights = [{"signal": k, "weight": v} for k, v in sorted(settings.signal_weights.items())]
+    cost_key = hashlib.sha256(
+        (json.dumps(weights) + sql("create_interaction_costs")).encode()
+    ).hexdigest()[:16]
+    costs = {"signal_weights": weights, "cost_key": cost_key}
+    con.execute(sql("create_interaction_costs"), costs)
+    if keep_costs:
+        con.execute(sql("update_interaction_costs"), {"cost_key": cost_key})
     con.execute(
         sql("create_case_scores"),
         {
-            "signal_weights": weights,
             "correction_prefixes": [p.lower() for p in signal_settings.correction_prefixes],
             "complaint_cost": settings.complaint_cost,
             "min_family_size": settings.min_family_size,
@@ -190,7 +204,7 @@ def mine_bad_cases(
         weights = {k: round(w * factors.get(k, 1.0), 6) for k, w in settings.signal_weights.items()}
         settings = settings.model_copy(update={"signal_weights": weights})
     with transaction(con):
-        score_cases(con, settings, signal_settings, untrusted, evidence)
+        score_cases(con, settings, signal_settings, untrusted, evidence, keep_costs=True)
         con.execute(sql("delete_scope_rows", table="bad_cases"))
         con.execute(
             sql("insert_bad_cases"),

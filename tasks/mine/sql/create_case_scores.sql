@@ -1,8 +1,7 @@
 -- Score every interaction of the conversations in mine_scope (temp table case_scores).
 --
---   user_cost  = sum over user acts of the strongest weighted signal of the act
---                (retry and regenerate are one act), minus the positive acts, >= 0;
---                abandonment counts only beside another negative signal or a rule.
+--   user_cost  = sum over user acts of the strongest weighted signal of the act, minus
+--                the positive acts, >= 0 (create_interaction_costs.sql).
 --                Positive acts offset implicit negatives only, never a judge's finding.
 --   deviation  = the strongest judge evidence (0..1): a rule's severity, or an LLM
 --                judge's "bad" verdict as (10 - score) / 9. An LLM judge whose agreement
@@ -22,33 +21,16 @@
 --                An untrusted judge neither adds nor clears alone.
 --   judged_badness = the badness before any clearing (what a dispute is about)
 CREATE OR REPLACE TEMP TABLE case_scores AS
-WITH weights AS (
-    SELECT unnest($signal_weights, recursive := true)
-),
-acts AS (
-    SELECT sg.interaction_id, sg.polarity,
-        CASE sg.signal WHEN 'retry' THEN 'regenerate' ELSE sg.signal END AS act,
-        max(sg.strength * w.weight) AS v,
-        list(sg.signal) AS sigs
-    FROM signals sg JOIN weights w USING (signal)
-    -- abandonment counts only beside other trouble: another negative signal or a rule
-    WHERE sg.signal <> 'abandonment' OR sg.interaction_id IN (
-        SELECT interaction_id FROM signals WHERE polarity = 'negative' AND signal <> 'abandonment'
-        UNION ALL
-        SELECT interaction_id FROM judgments WHERE verdict = 'bad' AND judge LIKE 'rule:%')
-    GROUP BY ALL
-),
-cost AS (
-    SELECT interaction_id,
-        -- rounded: parallel sums may add in any order, and re-runs must agree exactly
-        round(greatest(sum(CASE WHEN polarity = 'negative' THEN v ELSE 0 END)
-                       - sum(CASE WHEN polarity = 'positive' THEN v ELSE 0 END), 0), 6) AS user_cost,
-        list_sort(list_distinct(flatten(list(sigs)))) AS signals
-    FROM acts GROUP BY interaction_id
+WITH cost AS (
+    -- user cost and signals of the interactions being mined (create_interaction_costs.sql)
+    SELECT interaction_id, user_cost, signals FROM interaction_costs
 ),
 answers AS (
-    -- family = hash(coalesce(scene, ''), response_content), kept in interaction_turns
-    SELECT t.interaction_id, t.conversation_id, t.family, coalesce(c.user_cost, 0) AS user_cost
+    -- family = hash(coalesce(scene, ''), response_content) and every interaction's user
+    -- cost, both kept in interaction_turns (one narrow scan, no signal read again), the
+    -- cost computed just now where there is one
+    SELECT t.interaction_id, t.conversation_id, t.family,
+        coalesce(c.user_cost, t.user_cost) AS user_cost
     FROM interaction_turns t LEFT JOIN cost c USING (interaction_id)
 ),
 families AS (

@@ -4,7 +4,8 @@
 -- reads interactions.messages again (issue 17; reading one row's messages reads the
 -- whole column): the request, the user turn before it, the last user turn where the
 -- context does not end with it, and the answer's length. The list of the last two user
--- turns gives way to those.
+-- turns gives way to those. Each interaction's user cost is kept too: answer families
+-- are counted from it, not from every signal again.
 -- A derived table: rebuilt empty here, filled again from the messages at the next
 -- mining (nothing to back up, nothing of the user's rewritten).
 DROP TABLE interaction_turns;
@@ -23,7 +24,9 @@ CREATE TABLE interaction_turns (
     prev_ask        VARCHAR,              -- the user turn before the last one
     answer_chars    BIGINT,               -- length(response_content)
     family          UBIGINT NOT NULL,     -- hash(coalesce(scene, ''), response_content)
-    run_id          VARCHAR NOT NULL      -- the interaction's ingest run: a re-read row is taken again
+    run_id          VARCHAR NOT NULL,     -- the interaction's ingest run: a re-read row is taken again
+    user_cost       DOUBLE,               -- its user cost when last mined (answer families count these)
+    cost_key        VARCHAR               -- the signal weights that cost was computed with
 );
 
 -- Clusters are kept, not recomputed over every bad case each night: the normalised

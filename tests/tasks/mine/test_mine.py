@@ -196,6 +196,33 @@ def test_kept_clusters_are_those_of_clustering_everything_again(tmp_path):
     con.close()
 
 
+def test_answer_families_count_kept_costs_until_the_weights_change(tmp_path):
+    """A night counts answer families from the user costs kept in interaction_turns; new
+    weights make every cost be computed again, as a warehouse mined with them from the
+    start has them."""
+    landing = tmp_path / "landing"
+    generate_logs(landing, 1500, seed=3, days=2)
+    weights = MiningSettings(signal_weights={"rephrase": 1.0, "thumbs_down": 0.2, "copy": 0.0})
+    changed, fresh = connect(tmp_path / "changed.duckdb"), connect(tmp_path / "fresh.duckdb")
+    for con in (changed, fresh):
+        ingest_logs(con, landing, "r1")
+    _mine(changed, "r1")
+    _mine(fresh, "r1", weights)
+    costs = "SELECT interaction_id, user_cost FROM interaction_turns ORDER BY 1"
+    assert changed.execute(costs).fetchall() != fresh.execute(costs).fetchall()
+    for con in (changed, fresh):
+        _mine(con, "r2", weights)
+    assert changed.execute(costs).fetchall() == fresh.execute(costs).fetchall()
+    again = (
+        "SELECT * EXCLUDE (run_id, cluster_id, priority) FROM bad_cases WHERE run_id = 'r2' "
+        "ORDER BY 1"
+    )
+    rows = changed.execute(again).fetchall()
+    assert rows and rows == fresh.execute(again).fetchall()
+    changed.close()
+    fresh.close()
+
+
 def test_top_clusters_summary(tmp_path):
     landing = tmp_path / "landing"
     generate_logs(landing, 3000, seed=5, days=1)
