@@ -197,7 +197,7 @@ def mine_bad_cases(
     settings = settings or MiningSettings()
     signal_settings = signal_settings or SignalSettings()
     evidence = evidence or EvidenceSettings()
-    conversations, _ = select_scope(con, signal_settings.abandon_after_s)
+    conversations, _ = select_scope(con, signal_settings.abandon_after_s, run_id, reuse=True)
     untrusted = untrusted_judges(con, calibration)
     factors = signal_trust(con, evidence).factors
     if factors:  # signals the latest audit found imprecise weigh less (tasks/audit/audit.py)

@@ -227,7 +227,7 @@ def judge_with_rules(
     """Run the rule judges over every conversation changed since it was last mined."""
     settings = settings or RuleSettings()
     signal_settings = signal_settings or SignalSettings()
-    select_scope(con, signal_settings.abandon_after_s)
+    select_scope(con, signal_settings.abandon_after_s, run_id, reuse=True)
     con.execute(sql("create_rule_inputs_scope"))
     find_rule_failures(con, settings)
     with transaction(con):

@@ -252,19 +252,42 @@ def sync_turns(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(sql("insert_interaction_turns"), {"runs": runs})
 
 
-def select_scope(con: duckdb.DuckDBPyConnection, abandon_after_s: int) -> tuple[int, object]:
+def select_scope(
+    con: duckdb.DuckDBPyConnection,
+    abandon_after_s: int,
+    run_id: str | None = None,
+    reuse: bool = False,
+) -> tuple[int, object]:
     """Fill temp table ``mine_scope`` with the conversations to (re)mine, after
     :func:`sync_turns`, and the DuckDB variable ``mine_since`` with their earliest
     interaction's time (scoped statements read the tables from there on).
 
+    Args:
+        run_id: The loop run: the scope is kept in ``mining_scopes`` for its later stages.
+        reuse: Read the scope this run kept, if it kept one, instead of picking it again
+            (the rule judges and mining of a run read what its signals stage picked:
+            nothing is ingested between them, so they would pick the same).
+
     Returns:
         How many conversations, and the watermark (the newest timestamp seen).
     """
-    sync_turns(con)
+    create_text_macros(con)
+    kept = reuse and run_id is not None
+    if kept:
+        con.execute(sql("load_kept_scope"), {"run_id": run_id})
+        kept = con.execute(sql("count_mining_scope")).fetchone()[0] > 0
+    if not kept:
+        sync_turns(con)
     watermark = con.execute(sql("select_latest_activity")).fetchone()[0]
-    con.execute(
-        sql("select_mining_scope"), {"watermark": watermark, "abandon_after_s": abandon_after_s}
-    )
+    if not kept:
+        con.execute(
+            sql("select_mining_scope"),
+            {"watermark": watermark, "abandon_after_s": abandon_after_s},
+        )
+        if run_id is not None:
+            with transaction(con):
+                con.execute(sql("delete_kept_scopes"))
+                con.execute(sql("insert_kept_scope"), {"run_id": run_id})
     con.execute(sql("set_mine_since"))
     return con.execute(sql("count_mining_scope")).fetchone()[0], watermark
 
@@ -280,7 +303,7 @@ def derive_signals(
         settings: Signal settings; the defaults when omitted.
     """
     settings = settings or SignalSettings()
-    conversations, watermark = select_scope(con, settings.abandon_after_s)
+    conversations, watermark = select_scope(con, settings.abandon_after_s, run_id)
     with transaction(con):
         con.execute(sql("delete_scope_rows", table="signals"))
         con.execute(

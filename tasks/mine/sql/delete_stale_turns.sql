@@ -3,4 +3,6 @@
 DELETE FROM interaction_turns t
 WHERE list_contains($runs, t.run_id)
   AND NOT EXISTS (
-    SELECT 1 FROM interactions i WHERE i.interaction_id = t.interaction_id AND i.run_id = t.run_id);
+    SELECT 1 FROM interactions i
+    WHERE list_contains($runs, i.run_id)
+      AND i.interaction_id = t.interaction_id AND i.run_id = t.run_id);

@@ -11,7 +11,8 @@ WITH fresh AS MATERIALIZED (
         length(i.response_content) AS answer_chars,
         hash(coalesce(i.scene, ''), i.response_content) AS family, i.run_id
     FROM interactions i
-    ANTI JOIN interaction_turns t ON t.interaction_id = i.interaction_id AND t.run_id = i.run_id
+    ANTI JOIN (SELECT interaction_id, run_id FROM interaction_turns WHERE list_contains($runs, run_id)) t
+        ON t.interaction_id = i.interaction_id AND t.run_id = i.run_id
     WHERE list_contains($runs, i.run_id)
 )
 SELECT * EXCLUDE (request, asks), request,

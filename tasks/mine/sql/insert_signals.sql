@@ -7,16 +7,21 @@
 -- pasted documents run to 10,000+ characters) are built only for the pairs of
 -- neighbouring turns whose similarity can decide a signal, once per turn.
 INSERT INTO signals
-WITH scoped AS (
+WITH read AS MATERIALIZED (
+    -- (taken out first: a table part DuckDB scans with one thread; what follows uses both)
     SELECT interaction_id, conversation_id, turn_index, ts, n_msgs, request,
-        request_norm AS n_req, length(request_norm) AS req_chars,
+        request_norm AS n_req, opening
+    FROM interaction_turns t SEMI JOIN mine_scope USING (conversation_id)
+    WHERE t.ts >= getvariable('mine_since')
+),
+scoped AS (
+    SELECT * EXCLUDE (opening), length(n_req) AS req_chars,
         opens_with_any(opening, $correction_prefixes) AS corrective,
         -- "continue", "more", "go on": the content so far was wanted
         opens_with_word(opening, $continuation_prefixes) AS continues,
         opens_with_word(opening, $thanks_prefixes) AS thanks,
         opens_with_word(opening, $move_on_prefixes) AS moves_on
-    FROM interaction_turns t SEMI JOIN mine_scope USING (conversation_id)
-    WHERE t.ts >= getvariable('mine_since')
+    FROM read
 ),
 turns AS (
     -- each turn beside the next one

@@ -13,7 +13,7 @@ current AS (
         epoch($watermark::TIMESTAMPTZ - i.last_ts) >= $abandon_after_s AS settled
     FROM i LEFT JOIN ev USING (conversation_id)
 )
-SELECT c.*
+SELECT c.conversation_id, c.interactions, c.events, c.first_ts, c.settled
 FROM current c
 LEFT JOIN mined_conversations m USING (conversation_id)
 WHERE m.conversation_id IS NULL OR NOT m.settled

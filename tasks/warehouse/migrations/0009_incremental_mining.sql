@@ -45,3 +45,15 @@ CREATE TABLE request_clusters (
     text       VARCHAR NOT NULL,
     cluster_id VARCHAR NOT NULL           -- cl-<md5 of the smallest (scene, text) in the cluster>
 );
+
+-- The conversations a loop run mines, picked once by its signals stage and read by its
+-- rule judges and mining (they would pick the same ones: nothing is ingested between).
+-- Only the latest run's are kept.
+CREATE TABLE mining_scopes (
+    run_id          VARCHAR NOT NULL,
+    conversation_id VARCHAR NOT NULL,
+    interactions    BIGINT NOT NULL,      -- its interactions when picked
+    events          BIGINT NOT NULL,      -- its events when picked
+    first_ts        TIMESTAMPTZ NOT NULL, -- its earliest interaction
+    settled         BOOLEAN NOT NULL      -- quiet long enough that abandonment could be judged
+);

@@ -14,6 +14,7 @@ import hashlib
 import json
 import shutil
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -56,11 +57,16 @@ def digest(con) -> dict[str, dict]:
     return out
 
 
-def _night(con, landing: Path, run_id: str) -> None:
-    ingest_logs(con, landing, run_id)
-    derive_signals(con, run_id)
-    judge_with_rules(con, run_id)
-    mine_bad_cases(con, run_id)
+def _night(warehouse: Path, landing: Path, run_id: str) -> None:
+    """One night as the flow runs it: each stage opens the warehouse and closes it."""
+    for stage in (
+        lambda con: ingest_logs(con, landing, run_id),
+        lambda con: derive_signals(con, run_id),
+        lambda con: judge_with_rules(con, run_id),
+        lambda con: mine_bad_cases(con, run_id),
+    ):
+        with closing(connect(warehouse)) as con:
+            stage(con)
 
 
 def mine_nights(corpus: Path, work: Path, nights: int) -> dict[str, dict]:
@@ -72,14 +78,13 @@ def mine_nights(corpus: Path, work: Path, nights: int) -> dict[str, dict]:
     if nights == 2:
         held.mkdir()
         shutil.move(days[-1], held / days[-1].name)
-    con = connect(work / f"wh-{nights}.duckdb")
-    _night(con, landing, "night-1")
+    warehouse = work / f"wh-{nights}.duckdb"
+    _night(warehouse, landing, "night-1")
     if nights == 2:
         shutil.move(held / days[-1].name, days[-1])
-        _night(con, landing, "night-2")
-    result = digest(con)
-    con.close()
-    return result
+        _night(warehouse, landing, "night-2")
+    with closing(connect(warehouse)) as con:
+        return digest(con)
 
 
 @pytest.fixture(scope="module")
