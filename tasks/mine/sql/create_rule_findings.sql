@@ -29,7 +29,9 @@ f AS (
         CASE WHEN length(cheap_trim(answer)) < $min_answer_length
              THEN regexp_matches(lower(trim(answer)), $short_reply_pattern) ELSE false END AS fitting_short_reply,
         -- an odd number of ``` fences: the answer stops inside a code block
-        (length(answer) - length(replace(answer, '```', ''))) // 3 % 2 = 1 AS open_fence,
+        -- (counting by replace copies the answer: only where there is something to count)
+        contains(answer, '```')
+            AND (length(answer) - length(replace(answer, '```', ''))) // 3 % 2 = 1 AS open_fence,
         -- the last line of the answer; the last code block when the answer ends with one
         regexp_extract(answer_r, '[^\n]*$') AS last_line,
         CASE WHEN ends_with(answer_r, '```')
@@ -37,10 +39,14 @@ f AS (
         wide_chars(prose) AS answer_wide,
         wide_chars(request) AS request_wide,
         lower(ltrim(left(answer, 80))) AS opening,
-        (length(answer) - length(replace(answer, '<think>', ''))) // 7 AS think_open,
-        (length(answer) - length(replace(answer, '</think>', ''))) // 8 AS think_close,
-        (length(answer) - length(replace(answer, '<tool_call>', ''))) // 11 AS tool_open,
-        (length(answer) - length(replace(answer, '</tool_call>', ''))) // 12 AS tool_close,
+        CASE WHEN contains(answer, '<think>')
+             THEN (length(answer) - length(replace(answer, '<think>', ''))) // 7 ELSE 0 END AS think_open,
+        CASE WHEN contains(answer, '</think>')
+             THEN (length(answer) - length(replace(answer, '</think>', ''))) // 8 ELSE 0 END AS think_close,
+        CASE WHEN contains(answer, '<tool_call>')
+             THEN (length(answer) - length(replace(answer, '<tool_call>', ''))) // 11 ELSE 0 END AS tool_open,
+        CASE WHEN contains(answer, '</tool_call>')
+             THEN (length(answer) - length(replace(answer, '</tool_call>', ''))) // 12 ELSE 0 END AS tool_close,
         -- a loop repeats until the answer stops: its last 24 characters recur
         length(answer) >= 120
             AND (length(answer) - length(replace(answer, right(answer, 24), ''))) // 24 >= 3
