@@ -42,6 +42,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tasks.errors import LandingError
 from tasks.ingest.landing import KINDS, is_remote, list_remote, mirror_landing, no_log_folders
+from tasks.ingest.turns import sync_turns
 from tasks.publish.redact import Redactor
 from tasks.warehouse.db import connect, sql, transaction
 
@@ -389,6 +390,7 @@ def ingest_logs(
         )
         work = [item for item in todo if item[0].path not in quarantined]
         results = {**quarantined, **_ingest_files(con, work, run_id, settings)}
+    sync_turns(con)  # each new turn read from its messages once, while it is at hand
     summary = _summarise(con, run_id, files, ignored, todo, results, unchanged, duplicate)
     log.info(
         "ingest: %d records read, %d inserted, %d duplicates, %d quarantined (%d files new, "

@@ -17,6 +17,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, ConfigDict, Field
 
+from tasks.ingest.turns import sync_turns
 from tasks.warehouse.db import connect, create_text_macros, sql, transaction
 
 log = logging.getLogger(__name__)
@@ -237,19 +238,6 @@ class SignalSummary:
     interactions: int = 0
     signals: int = 0
     by_signal: dict[str, int] = field(default_factory=dict)
-
-
-def sync_turns(con: duckdb.DuckDBPyConnection) -> None:
-    """Bring ``interaction_turns`` up to date: one row per interaction, read from its
-    messages the first time it is mined (its request, normalised; its last user turns;
-    its answer family), so that no stage reads a whole history again."""
-    create_text_macros(con)
-    runs = [run for (run,) in con.execute(sql("select_unsynced_runs")).fetchall()]
-    if not runs:
-        return
-    with transaction(con):
-        con.execute(sql("delete_stale_turns"), {"runs": runs})
-        con.execute(sql("insert_interaction_turns"), {"runs": runs})
 
 
 def select_scope(
