@@ -257,10 +257,11 @@ def mine_bad_cases(
 def _cluster(con: duckdb.DuckDBPyConnection, settings: MiningSettings) -> int:
     """Assign every bad case a cluster: connected components of LSH bucket collisions.
 
-    Kept, not recomputed: a cluster is named by its smallest (scene, text), a fact of
-    the graph alone, so only the nodes whose component can change are clustered again
-    (``create_cluster_scope.sql``: new nodes, and the clusters they touch or that lost a
-    node); every other cluster keeps its id.
+    Kept, not recomputed: a cluster is named by its smallest (scene, text), a fact of the
+    graph alone, so a night clusters only new nodes, the nodes of clusters that lost one,
+    and the kept clusters those touch, each as one unit (``create_cluster_scope.sql``);
+    every other cluster keeps its id. The result is what clustering every bad case again
+    would give.
     """
     lsh = {"bands": settings.lsh_bands, "rows": settings.lsh_rows}
     con.execute(sql("delete_stale_case_texts"))
@@ -269,7 +270,8 @@ def _cluster(con: duckdb.DuckDBPyConnection, settings: MiningSettings) -> int:
     con.execute(sql("delete_stale_request_bands"), lsh)
     con.execute(sql("insert_request_bands"), lsh)
     con.execute(sql("create_cluster_scope"))
-    # nodes are numbered in (scene, text) order: the smallest number names a cluster
+    con.execute(sql("delete_removed_request_bands"))
+    # units are numbered in (scene, text) order: the smallest number names a cluster
     (n,) = con.execute(sql("select_cluster_nodes")).fetchone()
     parent = list(range(n + 1))
 
@@ -286,7 +288,7 @@ def _cluster(con: duckdb.DuckDBPyConnection, settings: MiningSettings) -> int:
         for other in members[1:]:
             root = find(other)
             if root != first:
-                # the smaller node names the component, so ids do not depend on order
+                # the smaller unit names the component, so ids do not depend on order
                 keep, drop = min(first, root), max(first, root)
                 parent[drop] = keep
                 first = keep

@@ -1,2 +1,2 @@
--- How many nodes to cluster again (cluster_scope: numbered 1..n in (scene, text) order).
+-- How many units to cluster (cluster_scope: numbered 1..n in (scene, text) order).
 SELECT count(*) FROM cluster_scope;

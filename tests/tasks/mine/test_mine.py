@@ -196,6 +196,26 @@ def test_kept_clusters_are_those_of_clustering_everything_again(tmp_path):
     con.close()
 
 
+def test_a_new_request_joining_two_kept_clusters_merges_them(con):
+    """Two kept clusters that a new request bridges become one, named by their smallest
+    request, as clustering everything again names it."""
+    x = "Which documents does the embassy want for a tourist visa"
+    y = "and the biometrics"
+    z = "and does the invitation need a stamp"
+    c = Conversations(con)
+    first = c.turn("c1", 0, [f"{x} {y}?"], "You will need your passport and")
+    second = c.turn("c2", 0, [f"{y} {z}?"], "You will need your passport and")
+    _mine(con, "r1")
+    assert _case(con, first)[4] != _case(con, second)[4], "the two start apart"
+    bridge = c.turn("c3", 0, [f"{x} {y} {z}?"], "You will need your passport and")
+    _mine(con, "r2")
+    merged = {_case(con, iid)[4] for iid in (first, second, bridge)}
+    assert len(merged) == 1, "the bridge joins both"
+    con.execute("DELETE FROM request_clusters; DELETE FROM case_texts; DELETE FROM request_bands")
+    _mine(con, "r3")
+    assert {_case(con, iid)[4] for iid in (first, second, bridge)} == merged
+
+
 def test_answer_families_count_kept_costs_until_the_weights_change(tmp_path):
     """A night counts answer families from the user costs kept in interaction_turns; new
     weights make every cost be computed again, as a warehouse mined with them from the
