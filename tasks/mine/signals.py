@@ -259,13 +259,14 @@ def select_scope(
     Returns:
         How many conversations, and the watermark (the newest timestamp seen).
     """
-    create_text_macros(con)
     kept = reuse and run_id is not None
     if kept:
         con.execute(sql("load_kept_scope"), {"run_id": run_id})
         kept = con.execute(sql("count_mining_scope")).fetchone()[0] > 0
-    if not kept:
-        sync_turns(con)
+    if kept:
+        create_text_macros(con)
+    else:
+        sync_turns(con)  # (defines the text macros too)
     watermark = con.execute(sql("select_latest_activity")).fetchone()[0]
     if not kept:
         con.execute(
