@@ -26,8 +26,19 @@ def stages(warehouse: Path, ground_truth: Path) -> dict:
 
     con = connect(warehouse)
     # Measure the first mining of every conversation, whatever an earlier run derived.
-    for table in ("signals", "judgments", "bad_cases", "mined_conversations", "routes"):
+    for table in (
+        "signals",
+        "judgments",
+        "bad_cases",
+        "mined_conversations",
+        "routes",
+        "case_texts",
+        "request_clusters",
+        "request_bands",
+        "mining_scopes",
+    ):
         con.execute(f"DELETE FROM {table}")
+    con.execute("UPDATE interaction_turns SET user_cost = NULL, cost_key = NULL")
     seconds = {}
     start = time.perf_counter()
     for name, stage in (

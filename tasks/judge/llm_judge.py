@@ -129,6 +129,8 @@ def _select_items(
 ) -> _Selection:
     """Score the cases, then pick the candidates not judged yet (best first, within limits)."""
     select_scope(con, signal_settings.abandon_after_s)
+    # (the configured weights, without the latest audit's factors that mining applies:
+    # costs are computed here, not kept, where those differ)
     score_cases(con, mining, signal_settings)
     con.execute(
         sql("create_llm_todo"),

@@ -246,9 +246,10 @@ def select_scope(
     run_id: str | None = None,
     reuse: bool = False,
 ) -> tuple[int, object]:
-    """Fill temp table ``mine_scope`` with the conversations to (re)mine, after
-    :func:`sync_turns`, and the DuckDB variable ``mine_since`` with their earliest
-    interaction's time (scoped statements read the tables from there on).
+    """Fill temp table ``mine_scope`` with the conversations to (re)mine (after
+    :func:`~tasks.ingest.turns.sync_turns`, unless a kept scope is read), and the DuckDB
+    variable ``mine_since`` with their earliest interaction's time (scoped statements
+    read the tables from there on).
 
     Args:
         run_id: The loop run: the scope is kept in ``mining_scopes`` for its later stages.

@@ -2,7 +2,9 @@
 
 ``forget(con, user_id=...)`` deletes the user's rows from every warehouse table
 (interactions, events, quarantined records, signals, judgments, bad cases, routes,
-rewrites, the review queue, eval split, candidate answers and RL samples), withdraws
+rewrites, the review queue, eval split, candidate answers and RL samples, and the
+per-turn and per-case copies mining keeps; the clusters and band keys of their requests
+go at the next mining), withdraws
 their preference pairs (excluded as ``forgotten``, text erased, so the next version
 drops them), records the request in ``forget_requests``, and reads every version ever
 written (its Parquet files) to report which still hold the user's pairs or cases: those
@@ -41,6 +43,11 @@ _DELETES = (
     ("rl_samples", "case_id", "delete_forgotten_by_case"),
     ("bad_cases", "case_id", "delete_forgotten_by_case"),
     ("mined_conversations", "conversation_id", "delete_forgotten_by_conversation"),
+    # derived copies mining keeps (their texts included); the clusters and band keys of
+    # the forgotten cases' requests go at the next mining (nodes no case asks any more)
+    ("case_texts", "case_id", "delete_forgotten_by_case"),
+    ("mining_scopes", "conversation_id", "delete_forgotten_by_conversation"),
+    ("interaction_turns", "interaction_id", "delete_forgotten_by_interaction"),
     ("interactions", "interaction_id", "delete_forgotten_by_interaction"),
 )
 _ID_COLUMNS = ("pair_id", "case_id", "eval_id", "prompt_id")

@@ -52,7 +52,7 @@ follow AS (
         next_id IS NOT NULL AND next_n_msgs > n_msgs AS replied
     FROM turns
 ),
-pairs AS MATERIALIZED (
+flagged AS (
     SELECT * EXCLUDE (n_req, n_next),
         n_req = n_next AS same_text,
         -- a reply that could be the same ask again: not more of it, not thanks, not the
@@ -64,11 +64,14 @@ pairs AS MATERIALIZED (
             AS could_repeat
     FROM follow
 ),
+pairs AS MATERIALIZED (
+    -- compare: the pairs whose similarity decides a signal (a resend in the same
+    -- context, or a reply that could ask the same thing again), texts not already equal
+    SELECT *, next_id IS NOT NULL AND NOT same_text AND (same_context OR could_repeat) AS compare
+    FROM flagged
+),
 compared AS MATERIALIZED (
-    -- the pairs whose similarity decides a signal (a resend in the same context, or a
-    -- reply that could ask the same thing again), their texts not already equal
-    SELECT interaction_id, next_id FROM pairs
-    WHERE next_id IS NOT NULL AND NOT same_text AND (same_context OR could_repeat)
+    SELECT interaction_id, next_id FROM pairs WHERE compare
 ),
 grams AS MATERIALIZED (
     -- bigram sets, built once per turn that one of those pairs needs
@@ -94,7 +97,7 @@ asked AS (
         CASE WHEN s.similarity >= $rephrase_similarity AND replied THEN word_set(request) END AS w_req,
         CASE WHEN s.similarity >= $rephrase_similarity AND replied THEN word_set(next_request) END AS w_next
     FROM pairs p LEFT JOIN similarity s USING (interaction_id)
-    WHERE p.next_id IS NOT NULL AND NOT p.same_text AND (p.same_context OR p.could_repeat)
+    WHERE p.compare
     UNION ALL
     SELECT *, CASE WHEN next_id IS NOT NULL THEN 1.0 END, word_set(request), word_set(next_request)
     FROM pairs
@@ -107,7 +110,7 @@ asked AS (
     -- (no similarity needed: no signal of these pairs depends on it)
     SELECT *, NULL, NULL, NULL
     FROM pairs
-    WHERE NOT same_text AND NOT (next_id IS NOT NULL AND (same_context OR could_repeat))
+    WHERE NOT same_text AND NOT compare
 ),
 classified AS (
     SELECT *,

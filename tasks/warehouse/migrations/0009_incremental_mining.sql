@@ -6,8 +6,8 @@
 -- context does not end with it, and the answer's length. The list of the last two user
 -- turns gives way to those. Each interaction's user cost is kept too: answer families
 -- are counted from it, not from every signal again.
--- A derived table: rebuilt empty here, filled again from the messages at the next
--- mining (nothing to back up, nothing of the user's rewritten).
+-- A derived table: rebuilt empty here, filled again from the messages by the next ingest
+-- or mining (nothing to back up, nothing of the user's rewritten).
 DROP TABLE interaction_turns;
 CREATE TABLE interaction_turns (
     interaction_id  VARCHAR NOT NULL,
@@ -35,7 +35,7 @@ CREATE TABLE interaction_turns (
 -- from (tasks/mine/mine.py). Derived: filled at the next mining.
 CREATE TABLE case_texts (
     case_id      VARCHAR NOT NULL,        -- bad_cases.case_id
-    request_hash UBIGINT NOT NULL,        -- hash(bad_cases.request): a changed request is taken again
+    case_hash    UBIGINT NOT NULL,        -- hash(scene, request): a case asking otherwise is taken again
     scene        VARCHAR NOT NULL,        -- '' for none
     text         VARCHAR NOT NULL         -- norm_text(request)
 );

@@ -8,9 +8,10 @@ import pytest
 
 from expectations.suites import ValidationSettings
 from flows.cli import main
+from tasks.ingest.turns import sync_turns
 from tasks.publish.build import build_preference_pairs
 from tasks.publish.publish import publish_preference_set
-from tasks.warehouse.db import connect, run_lock
+from tasks.warehouse.db import connect, run_lock, sql
 from tests.tasks.pairs_helpers import repaired_case
 
 REQUESTS = [
@@ -27,7 +28,15 @@ REQUESTS = [
         "def reverse(s):\n    out = ''\n    for ch in s:\n        out = out + ch\n    return out",
     ),
 ]
-USER_TABLES = ("interactions", "events", "signals", "judgments", "bad_cases", "rewrites")
+USER_TABLES = (
+    "interactions",
+    "interaction_turns",
+    "events",
+    "signals",
+    "judgments",
+    "bad_cases",
+    "rewrites",
+)
 
 
 def _publish(con, root, run):
@@ -45,6 +54,8 @@ def published(tmp_path):
         for n, (request, scene, original) in enumerate(REQUESTS):
             repaired_case(con, n, request, original, scene=scene)
         con.execute("UPDATE interactions SET user_id = 'alice' WHERE interaction_id = 'i0'")
+        sync_turns(con)  # the copies mining keeps of each turn and each case's request
+        con.execute(sql("insert_case_texts"))
         con.execute(
             "INSERT INTO events VALUES ('e0', 'i0', 'c0', now(), 'thumbs_down', NULL, NULL, "
             "'f', 'r0')"
@@ -73,13 +84,16 @@ def _alice_rows(con) -> dict[str, int]:
     counts["quarantine"] = con.execute(
         "SELECT count(*) FROM quarantine WHERE contains(raw, 'alice')"
     ).fetchone()[0]
+    counts["case_texts"] = con.execute(
+        "SELECT count(*) FROM case_texts WHERE case_id = 'bc-0'"
+    ).fetchone()[0]
     return {t: n for t, n in counts.items() if n}
 
 
 def test_forget_a_user_everywhere_and_name_the_versions_to_retract(published, capsys):
     wh, root = published
     with closing(connect(wh)) as con:
-        assert set(_alice_rows(con)) == {*USER_TABLES, "quarantine"}
+        assert set(_alice_rows(con)) == {*USER_TABLES, "quarantine", "case_texts"}
         pair = con.execute("SELECT pair_id FROM preference_pairs WHERE interaction_id = 'i0'")
         pair = pair.fetchone()[0]
     code = main(["forget", "--user-id", "alice", "--warehouse", str(wh), "--datasets", str(root)])

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from contextlib import closing
 
 import duckdb
 
 from tasks.warehouse import schema
-from tasks.warehouse.db import connect
+from tasks.warehouse.db import connect, sql
 from tests.tasks.warehouse.upgrade_helpers import FIXTURE_COUNTS, missing_rows, unpack_fixture
 
 
@@ -42,3 +43,25 @@ def test_the_0_1_0_warehouse_upgrades_keeping_every_row_and_forgets_what_was_min
                 assert counts[table] == n, table
                 assert missing_rows(con, "old", table) == 0, table
     connect(legacy).close()  # current now
+
+
+# What mining keeps per turn and per bad case (interaction_turns, case_texts, request_bands,
+# request_clusters) was computed by these definitions. A change to them ships with a
+# migration that empties those tables (the next ingest and mining fill them again), and
+# pins the new digest here with that migration's name.
+DERIVED = (
+    "create_text_macros",
+    "insert_interaction_turns",
+    "insert_case_texts",
+    "insert_request_bands",
+)
+DERIVED_PIN = {"sha256": "f8c08a7a28fbfaf8", "migration": "0009_incremental_mining"}
+
+
+def test_derived_definitions_change_only_with_a_migration_that_empties_what_they_made():
+    digest = hashlib.sha256("".join(sql(name) for name in DERIVED).encode()).hexdigest()[:16]
+    assert digest == DERIVED_PIN["sha256"], (
+        f"{', '.join(DERIVED)} changed: add a migration that empties interaction_turns, "
+        "case_texts, request_bands and request_clusters, and pin the new digest with its name"
+    )
+    assert DERIVED_PIN["migration"] in [m.label for m in schema.load_migrations()]
