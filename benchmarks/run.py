@@ -356,6 +356,12 @@ REAL_BEFORE = {
         "idle": 2.14,
         "peak_rss_gib": 1.15,
     },
+    "long-1000000": {
+        "first": {"ingest": 16.96, "signals": 39.35, "rules": 12.92, "mining": 3.99},
+        "second": {"ingest": 1.71, "signals": 3.11, "rules": 1.45, "mining": 2.22},
+        "idle": 3.18,
+        "peak_rss_gib": 2.44,
+    },
 }
 MINING = ("signals", "rules", "mining")
 
