@@ -28,6 +28,15 @@ def _mine(con, run_id="r1", settings=None):
     return mine_bad_cases(con, run_id, settings)
 
 
+def _land_third_day(tmp_path, landing):
+    """A third day of logs (300 interactions, seed 4) lands beside the first two."""
+    generate_logs(tmp_path / "day3", 300, seed=4, days=1, start=date(2026, 11, 3))
+    for kind in ("interactions", "events"):
+        (landing / kind / "dt=2026-11-03").mkdir(parents=True)
+        for part in (tmp_path / "day3" / kind / "dt=2026-11-03").iterdir():
+            part.rename(landing / kind / "dt=2026-11-03" / part.name)
+
+
 def _case(con, iid):
     return con.execute(
         "SELECT badness, near_miss, signals, judges, cluster_id, priority, status FROM bad_cases "
@@ -139,13 +148,7 @@ def test_mining_is_incremental_and_idempotent(tmp_path):
         == snapshot
     )
     # A new day lands: only its conversations are mined.
-    generate_logs(
-        tmp_path / "day3", 300, seed=4, days=1, start=__import__("datetime").date(2026, 11, 3)
-    )
-    for kind in ("interactions", "events"):
-        (landing / kind / "dt=2026-11-03").mkdir(parents=True)
-        for part in (tmp_path / "day3" / kind / "dt=2026-11-03").iterdir():
-            part.rename(landing / kind / "dt=2026-11-03" / part.name)
+    _land_third_day(tmp_path, landing)
     ingest_logs(con, landing, "r3")
     third = _mine(con, "r3")
     assert 0 < third.conversations < first.conversations
@@ -180,11 +183,7 @@ def test_kept_clusters_are_those_of_clustering_everything_again(tmp_path):
     assert len(namers) >= 3
     con.execute("DELETE FROM bad_cases WHERE list_contains(?, case_id)", [namers])
     # ... and a new day lands, with new requests that may join kept clusters.
-    generate_logs(tmp_path / "day3", 300, seed=4, days=1, start=date(2026, 11, 3))
-    for kind in ("interactions", "events"):
-        (landing / kind / "dt=2026-11-03").mkdir(parents=True)
-        for part in (tmp_path / "day3" / kind / "dt=2026-11-03").iterdir():
-            part.rename(landing / kind / "dt=2026-11-03" / part.name)
+    _land_third_day(tmp_path, landing)
     ingest_logs(con, landing, "r2")
     kept = _mine(con, "r2")
     after = dict(con.execute(clusters).fetchall())
