@@ -104,6 +104,42 @@ def derived_conversation_id(user_id: str, messages: list[dict]) -> str:
     return "h-" + digest[:16]
 
 
+def landed_interaction(
+    *,
+    interaction_id: str,
+    conversation_id: Any,
+    user_id: Any,
+    ts: datetime,
+    scene: Any,
+    model: Any,
+    messages: list[dict],
+    content: Any,
+    finish_reason: Any,
+    latency_ms: Any,
+    prompt_tokens: Any,
+    completion_tokens: Any,
+    metadata: dict | None,
+) -> dict:
+    """One interaction in the landing format (``tasks/ingest/records.py``), as every
+    adapter writes it: a conversation id derived from the messages when the source
+    carries none, the turn counted from the messages, the time in ISO 8601."""
+    return {
+        "interaction_id": str(interaction_id),
+        "conversation_id": str(conversation_id or derived_conversation_id(str(user_id), messages)),
+        "turn_index": turn_index_of(messages),
+        "ts": iso_ts(ts),
+        "user_id": str(user_id),
+        "scene": scene,
+        "model": str(model),
+        "messages": messages,
+        "response": {"content": content, "finish_reason": finish_reason},
+        "latency_ms": latency_ms,
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": completion_tokens,
+        "metadata": metadata,
+    }
+
+
 _UP = {"up", "thumbs_up", "thumbsup", "good", "positive", "pass", "correct", "like", "true", "yes"}
 _DOWN = {
     "down",

@@ -34,11 +34,10 @@ from typing import Any
 from tasks.ingest.sources.common import (
     Outcome,
     Rejected,
-    derived_conversation_id,
     feedback_event,
     first_value,
     iso_ts,
-    turn_index_of,
+    landed_interaction,
 )
 from tasks.ingest.sources.config import SourceConfig
 
@@ -171,21 +170,21 @@ def _interaction(row: dict, source: SourceConfig) -> dict:
     end = _ts(row["end_time"], "end_time") if row.get("end_time") else None
     conversation = first_value(row, source.paths("conversation_id"))
     usage = row.get("usage_details") or {}
-    return {
-        "interaction_id": str(row["id"]),
-        "conversation_id": str(conversation or derived_conversation_id(str(user_id), messages)),
-        "turn_index": turn_index_of(messages),
-        "ts": iso_ts(start),
-        "user_id": str(user_id),
-        "scene": first_value(row, source.paths("scene")),
-        "model": str(model),
-        "messages": messages,
-        "response": {"content": answer, "finish_reason": None},
-        "latency_ms": round((end - start).total_seconds() * 1000) if end else None,
-        "prompt_tokens": usage.get("input"),
-        "completion_tokens": usage.get("output"),
-        "metadata": {"trace_id": row.get("trace_id"), "trace_name": row.get("trace_name")},
-    }
+    return landed_interaction(
+        interaction_id=row["id"],
+        conversation_id=conversation,
+        user_id=user_id,
+        ts=start,
+        scene=first_value(row, source.paths("scene")),
+        model=model,
+        messages=messages,
+        content=answer,
+        finish_reason=None,
+        latency_ms=round((end - start).total_seconds() * 1000) if end else None,
+        prompt_tokens=usage.get("input"),
+        completion_tokens=usage.get("output"),
+        metadata={"trace_id": row.get("trace_id"), "trace_name": row.get("trace_name")},
+    )
 
 
 def _score(

@@ -25,10 +25,8 @@ from typing import Any
 from tasks.ingest.sources.common import (
     Outcome,
     Rejected,
-    derived_conversation_id,
     first_value,
-    iso_ts,
-    turn_index_of,
+    landed_interaction,
 )
 from tasks.ingest.sources.config import SourceConfig
 
@@ -95,21 +93,21 @@ def _map_line(text: str, source: SourceConfig) -> dict:
     conversation_id = first_value(line, source.paths("conversation_id"))
     usage = completion.get("usage") or {}
     metadata = first_value(line, source.paths("metadata"))
-    return {
-        "interaction_id": str(completion["id"]),
-        "conversation_id": str(conversation_id or derived_conversation_id(str(user_id), messages)),
-        "turn_index": turn_index_of(messages),
-        "ts": iso_ts(ts),
-        "user_id": str(user_id),
-        "scene": first_value(line, source.paths("scene")),
-        "model": str(model),
-        "messages": messages,
-        "response": {"content": content, "finish_reason": choice.get("finish_reason")},
-        "latency_ms": first_value(line, source.paths("latency_ms")),
-        "prompt_tokens": usage.get("prompt_tokens"),
-        "completion_tokens": usage.get("completion_tokens"),
-        "metadata": metadata if isinstance(metadata, dict) else None,
-    }
+    return landed_interaction(
+        interaction_id=completion["id"],
+        conversation_id=conversation_id,
+        user_id=user_id,
+        ts=ts,
+        scene=first_value(line, source.paths("scene")),
+        model=model,
+        messages=messages,
+        content=content,
+        finish_reason=choice.get("finish_reason"),
+        latency_ms=first_value(line, source.paths("latency_ms")),
+        prompt_tokens=usage.get("prompt_tokens"),
+        completion_tokens=usage.get("completion_tokens"),
+        metadata=metadata if isinstance(metadata, dict) else None,
+    )
 
 
 def _or(source: SourceConfig, field: str) -> str:

@@ -47,10 +47,9 @@ from typing import Any
 from tasks.ingest.sources.common import (
     Outcome,
     Rejected,
-    derived_conversation_id,
     feedback_event,
     iso_ts,
-    turn_index_of,
+    landed_interaction,
 )
 from tasks.ingest.sources.config import SourceConfig
 
@@ -223,28 +222,23 @@ def _interaction(span: dict, attrs: dict, source: SourceConfig) -> dict:
     start = _ts(span.get("startTimeUnixNano"))
     end = span.get("endTimeUnixNano")
     conversation = _first(attrs, source.paths("conversation_id"))
-    return {
-        "interaction_id": str(
-            content.get("gen_ai.response.id") or hex_id(span.get("spanId")) or ""
-        ),
-        "conversation_id": str(conversation or derived_conversation_id(str(user_id), messages)),
-        "turn_index": turn_index_of(messages),
-        "ts": iso_ts(start),
-        "user_id": str(user_id),
-        "scene": _first(attrs, source.paths("scene")),
-        "model": str(model),
-        "messages": messages,
-        "response": {"content": answer, "finish_reason": finish},
-        "latency_ms": round((int(end) - int(span["startTimeUnixNano"])) / 1e6) if end else None,
-        "prompt_tokens": _first(content, ["gen_ai.usage.input_tokens", "llm.token_count.prompt"]),
-        "completion_tokens": _first(
+    return landed_interaction(
+        interaction_id=content.get("gen_ai.response.id") or hex_id(span.get("spanId")) or "",
+        conversation_id=conversation,
+        user_id=user_id,
+        ts=start,
+        scene=_first(attrs, source.paths("scene")),
+        model=model,
+        messages=messages,
+        content=answer,
+        finish_reason=finish,
+        latency_ms=round((int(end) - int(span["startTimeUnixNano"])) / 1e6) if end else None,
+        prompt_tokens=_first(content, ["gen_ai.usage.input_tokens", "llm.token_count.prompt"]),
+        completion_tokens=_first(
             content, ["gen_ai.usage.output_tokens", "llm.token_count.completion"]
         ),
-        "metadata": {
-            "trace_id": hex_id(span.get("traceId")),
-            "span_id": hex_id(span.get("spanId")),
-        },
-    }
+        metadata={"trace_id": hex_id(span.get("traceId")), "span_id": hex_id(span.get("spanId"))},
+    )
 
 
 def _json_value(value: Any, name: str) -> Any:
