@@ -409,6 +409,15 @@ class Game:
     end: dict[str, tuple[str, str]]  # the user's closing line and the answer
 
 
+CHESS_MOVES = (
+    ("2. Nf3", "2... Nc6"),
+    ("3. Bb5", "3... a6"),
+    ("4. Ba4", "4... Nf6"),
+    ("5. O-O", "5... Be7"),
+    ("6. Re1", "6... b5"),
+    ("7. Bb3", "7... d6"),
+)
+
 GAMES: tuple[Game, ...] = (
     Game(
         key="chess_moves",
@@ -419,24 +428,7 @@ GAMES: tuple[Game, ...] = (
             ),
             "zh": ("我们用代数记谱法下国际象棋，我执白，你执黑。1. e4", "1... e5"),
         },
-        moves={
-            "en": (
-                ("2. Nf3", "2... Nc6"),
-                ("3. Bb5", "3... a6"),
-                ("4. Ba4", "4... Nf6"),
-                ("5. O-O", "5... Be7"),
-                ("6. Re1", "6... b5"),
-                ("7. Bb3", "7... d6"),
-            ),
-            "zh": (
-                ("2. Nf3", "2... Nc6"),
-                ("3. Bb5", "3... a6"),
-                ("4. Ba4", "4... Nf6"),
-                ("5. O-O", "5... Be7"),
-                ("6. Re1", "6... b5"),
-                ("7. Bb3", "7... d6"),
-            ),
-        },
+        moves={"en": CHESS_MOVES, "zh": CHESS_MOVES},  # the notation has no language
         end={
             "en": ("Let's stop here, good game!", "Good game! That was a solid Ruy Lopez."),
             "zh": ("就下到这里吧，下得不错！", "下得不错！这是一盘很扎实的西班牙开局。"),
