@@ -7,21 +7,16 @@
 -- pasted documents run to 10,000+ characters) are built only for the pairs of
 -- neighbouring turns whose similarity can decide a signal, once per turn.
 INSERT INTO signals
-WITH read AS MATERIALIZED (
-    -- (taken out first: a table part DuckDB scans with one thread; what follows uses both)
+WITH scoped AS (
     SELECT interaction_id, conversation_id, turn_index, ts, n_msgs, request,
-        request_norm AS n_req, opening
-    FROM interaction_turns t SEMI JOIN mine_scope USING (conversation_id)
-    WHERE t.ts >= getvariable('mine_since')
-),
-scoped AS (
-    SELECT * EXCLUDE (opening), length(n_req) AS req_chars,
+        request_norm AS n_req, length(request_norm) AS req_chars,
         opens_with_any(opening, $correction_prefixes) AS corrective,
         -- "continue", "more", "go on": the content so far was wanted
         opens_with_word(opening, $continuation_prefixes) AS continues,
         opens_with_word(opening, $thanks_prefixes) AS thanks,
         opens_with_word(opening, $move_on_prefixes) AS moves_on
-    FROM read
+    FROM interaction_turns t SEMI JOIN mine_scope USING (conversation_id)
+    WHERE t.ts >= getvariable('mine_since')
 ),
 turns AS (
     -- each turn beside the next one
@@ -80,11 +75,7 @@ grams AS MATERIALIZED (
     WHERE interaction_id IN (SELECT interaction_id FROM compared UNION SELECT next_id FROM compared)
 ),
 similarity AS (
-    SELECT c.interaction_id,
-        -- (two sets this different in size cannot reach either threshold: not compared)
-        CASE WHEN least(len(a.grams), len(b.grams)) / greatest(len(a.grams), len(b.grams), 1)
-                  >= least($rephrase_similarity, $retry_similarity)
-             THEN set_jaccard(a.grams, b.grams) END AS similarity
+    SELECT c.interaction_id, set_jaccard(a.grams, b.grams) AS similarity
     FROM compared c
     JOIN grams a ON a.interaction_id = c.interaction_id
     JOIN grams b ON b.interaction_id = c.next_id
