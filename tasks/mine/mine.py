@@ -272,7 +272,7 @@ def _cluster(con: duckdb.DuckDBPyConnection, settings: MiningSettings) -> int:
     con.execute(sql("create_cluster_scope"))
     con.execute(sql("delete_removed_request_bands"))
     # units are numbered in (scene, text) order: the smallest number names a cluster
-    (n,) = con.execute(sql("select_cluster_nodes")).fetchone()
+    (n,) = con.execute(sql("count_cluster_units")).fetchone()
     parent = list(range(n + 1))
 
     def find(x: int) -> int:

@@ -258,26 +258,25 @@ def select_scope(
             nothing is ingested between them, so they would pick the same).
 
     Returns:
-        How many conversations, and the watermark (the newest timestamp seen).
+        How many conversations, and the watermark (the newest timestamp seen; None when
+        a kept scope is read: only picking a scope needs it).
     """
-    kept = reuse and run_id is not None
-    if kept:
+    if reuse and run_id is not None:
         con.execute(sql("load_kept_scope"), {"run_id": run_id})
-        kept = con.execute(sql("count_mining_scope")).fetchone()[0] > 0
-    if kept:
-        create_text_macros(con)
-    else:
-        sync_turns(con)  # (defines the text macros too)
+        kept = con.execute(sql("count_mining_scope")).fetchone()[0]
+        if kept:
+            create_text_macros(con)
+            con.execute(sql("set_mine_since"))
+            return kept, None
+    sync_turns(con)  # (defines the text macros too)
     watermark = con.execute(sql("select_latest_activity")).fetchone()[0]
-    if not kept:
-        con.execute(
-            sql("select_mining_scope"),
-            {"watermark": watermark, "abandon_after_s": abandon_after_s},
-        )
-        if run_id is not None:
-            with transaction(con):
-                con.execute(sql("delete_kept_scopes"))
-                con.execute(sql("insert_kept_scope"), {"run_id": run_id})
+    con.execute(
+        sql("select_mining_scope"), {"watermark": watermark, "abandon_after_s": abandon_after_s}
+    )
+    if run_id is not None:
+        with transaction(con):
+            con.execute(sql("delete_kept_scopes"))
+            con.execute(sql("insert_kept_scope"), {"run_id": run_id})
     con.execute(sql("set_mine_since"))
     return con.execute(sql("count_mining_scope")).fetchone()[0], watermark
 
