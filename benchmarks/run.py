@@ -369,6 +369,7 @@ REAL_BEFORE = {
     },
 }
 MINING = ("signals", "rules", "mining")
+_REAL = "benchmarks.real_shaped"
 
 
 def bench_real(long_sessions: int | None = None, repeat: int = 3) -> str:
@@ -448,9 +449,6 @@ def bench_real(long_sessions: int | None = None, repeat: int = 3) -> str:
             f"peak RSS {before['peak_rss_gib']:.2f} GiB."
         )
     return "\n".join(lines)
-
-
-_REAL = "benchmarks.real_shaped"
 
 
 SECTIONS = {

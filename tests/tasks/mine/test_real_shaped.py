@@ -19,11 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.real_shaped import mine_night
 from benchmarks.sharegpt import convert
-from tasks.ingest.ingest import ingest_logs
-from tasks.mine.mine import mine_bad_cases
-from tasks.mine.rules import judge_with_rules
-from tasks.mine.signals import derive_signals
 from tasks.warehouse.db import connect
 
 EXPECTED = Path(__file__).parent / "data" / "real_shaped_mining.json"
@@ -57,18 +54,6 @@ def digest(con) -> dict[str, dict]:
     return out
 
 
-def _night(warehouse: Path, landing: Path, run_id: str) -> None:
-    """One night as the flow runs it: each stage opens the warehouse and closes it."""
-    for stage in (
-        lambda con: ingest_logs(con, landing, run_id),
-        lambda con: derive_signals(con, run_id),
-        lambda con: judge_with_rules(con, run_id),
-        lambda con: mine_bad_cases(con, run_id),
-    ):
-        with closing(connect(warehouse)) as con:
-            stage(con)
-
-
 def mine_nights(corpus: Path, work: Path, nights: int) -> dict[str, dict]:
     """Mine the converted corpus in one night, or in two (all days but the last, then it)."""
     landing = work / f"landing-{nights}"
@@ -79,10 +64,10 @@ def mine_nights(corpus: Path, work: Path, nights: int) -> dict[str, dict]:
         held.mkdir()
         shutil.move(days[-1], held / days[-1].name)
     warehouse = work / f"wh-{nights}.duckdb"
-    _night(warehouse, landing, "night-1")
+    mine_night(warehouse, landing, "night-1")  # each stage on its own connection
     if nights == 2:
         shutil.move(held / days[-1].name, days[-1])
-        _night(warehouse, landing, "night-2")
+        mine_night(warehouse, landing, "night-2")
     with closing(connect(warehouse)) as con:
         return digest(con)
 
