@@ -7,24 +7,22 @@
 --     by its smallest node: it is connected already, nothing left it.
 -- Every other cluster is unchanged. Units are numbered in (scene, text) order (temp
 -- table cluster_scope), so the union-find compares numbers, never texts.
+CREATE OR REPLACE TEMP TABLE live_nodes AS SELECT DISTINCT scene, text FROM case_texts;
+
 CREATE OR REPLACE TEMP TABLE removed_nodes AS
-SELECT scene, text, cluster_id FROM request_clusters
-ANTI JOIN (SELECT DISTINCT scene, text FROM case_texts) USING (scene, text);
+SELECT scene, text, cluster_id FROM request_clusters ANTI JOIN live_nodes USING (scene, text);
 
 CREATE OR REPLACE TEMP TABLE cluster_scope AS
-WITH live AS (
-    SELECT DISTINCT scene, text FROM case_texts
-),
-dirty AS (
+WITH dirty AS (
     SELECT DISTINCT cluster_id FROM removed_nodes
 ),
 single AS (
     -- new nodes, and the nodes left in a cluster that lost one
-    SELECT scene, text FROM live ANTI JOIN request_clusters USING (scene, text)
+    SELECT scene, text FROM live_nodes ANTI JOIN request_clusters USING (scene, text)
     UNION ALL
     SELECT scene, text FROM request_clusters
     SEMI JOIN dirty USING (cluster_id)
-    SEMI JOIN live USING (scene, text)
+    SEMI JOIN live_nodes USING (scene, text)
 ),
 buckets AS (
     SELECT DISTINCT bucket FROM request_bands SEMI JOIN single USING (scene, text)
